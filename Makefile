@@ -1,0 +1,46 @@
+# chainrule: `make demo` and `make test` set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint dot clean
+
+demo: $(STAMP) dot
+	$(BIN)/chainrule demo
+
+test: $(STAMP) dot
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check autograd nn tests bench
+
+# The virtual environment, with the package (editable) and every extra; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "chainrule needs Python >= 3.10"' \
+	  || { echo "error: $(PYTHON) is older than 3.10; run: make PYTHON=python3.11 ..."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# graphviz's `dot` binary draws the graphs; the Python package only calls it.
+dot:
+	@if ! command -v dot >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "graphviz 'dot' is missing: installing it with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "error: graphviz's 'dot' binary is missing and cannot be installed automatically (needs root and apt-get)."; \
+	    echo "Install it, then run make again:"; \
+	    echo "  Debian/Ubuntu: sudo apt-get install graphviz"; \
+	    echo "  Fedora:        sudo dnf install graphviz"; \
+	    echo "  macOS:         brew install graphviz"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) chainrule-out .pytest_cache .hypothesis

@@ -1,0 +1,32 @@
+"""chainrule's scalar autograd engine.
+
+`Value` records each operation and its local derivatives; `backward()` applies the chain rule in
+reverse topological order. The same derivative can be listed as a sum over paths
+(`chain_paths`), counted (`count_paths`), checked against central differences
+(`numerical_grad`, `compare`) and drawn (`draw`).
+
+This package imports nothing from `nn`.
+"""
+
+from .check import Comparison, compare, numerical_grad
+from .graph import Edge, Path, chain_paths, count_paths, topological_order
+from .value import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
+
+__all__ = [
+    "Value",
+    "weighted_sum",
+    "total",
+    "zero_grad",
+    "detect_anomaly",
+    "AnomalyError",
+    "topological_order",
+    "chain_paths",
+    "count_paths",
+    "Edge",
+    "Path",
+    "numerical_grad",
+    "compare",
+    "Comparison",
+]
+
+__version__ = "0.1.0"
