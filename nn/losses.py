@@ -1,0 +1,193 @@
+"""Loss functions, each ONE node of the graph whose local derivatives are ∂J/∂a.
+
+What it is: J over a batch of m samples with K outputs each, as in the seeds:
+
+    mse                     J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)²                      ∂J/∂aₖ = (aₖ − yₖ)/m
+    cross_entropy           J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)]
+                                                                ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m
+    hinge                   J = 1/m Σᵢ Σₖ max(0, 1 − yₖaₖ), y = ±1      ∂J/∂aₖ = −yₖ/m where 1 − yₖaₖ > 0
+    softmax_cross_entropy   J = −1/m Σᵢ Σₖ yₖ log pₖ, p = softmax(a)   ∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m
+    l2                      λ/(2m) Σ w² over the weights (biases excluded)     ∂/∂w = λw/m
+
+With the loss as one node, the chain-rule paths of a network have exactly the seeds' factors
+(8 for the 1-1-1 network, 52 for the 2-2-2 one).
+
+What it is not: a reduction you choose. Every loss is averaged over the m samples, as the course
+does; the matrix implementation (`nn.matrix`) computes the same numbers independently.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from autograd import Value
+
+__all__ = [
+    "mse",
+    "cross_entropy",
+    "hinge",
+    "softmax_cross_entropy",
+    "l2",
+    "get_loss",
+    "LOSSES",
+    "CLIP",
+]
+
+CLIP = 1e-12
+"""cross_entropy clips a to [CLIP, 1 − CLIP] before the log, so a = 0 or 1 gives a large,
+finite loss instead of inf; the derivative is taken at the clipped point."""
+
+
+def _is_seq(x: object) -> bool:
+    return hasattr(x, "__len__") and not isinstance(x, (str, bytes, Value))
+
+
+def _number(t: object, loss: str) -> float:
+    if isinstance(t, (str, bytes)):
+        raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__} {t!r}")
+    try:
+        return float(t)
+    except (TypeError, ValueError):
+        raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__}") from None
+
+
+def _batch(outputs, targets, loss: str) -> tuple[list[Value], list[float], int, int]:
+    """Flatten outputs (m × K Values) and targets (m × K numbers), checking the shapes.
+
+    `outputs` is a list of m per-sample lists, as a network returns them, or one sample's list
+    (m = 1). `targets` has the same shape (lists or a NumPy array); with K = 1 a flat list of m
+    numbers is accepted too.
+    """
+    if not _is_seq(outputs) or not len(outputs):
+        raise ValueError(f"{loss}: outputs must be a non-empty list of per-sample output lists")
+    if not _is_seq(targets):
+        raise ValueError(f"{loss}: targets must be a list (one row of numbers per sample)")
+    if not _is_seq(outputs[0]):  # one sample's outputs
+        outputs = [outputs]
+        if len(targets) and not _is_seq(targets[0]):
+            targets = [targets]
+    m, k = len(outputs), len(outputs[0])
+    if len(targets) != m:
+        raise ValueError(f"{loss}: {m} samples of outputs but {len(targets)} targets")
+    flat_a: list[Value] = []
+    flat_y: list[float] = []
+    for i, (row, y) in enumerate(zip(outputs, targets)):
+        if len(row) != k:
+            raise ValueError(f"{loss}: sample {i} has {len(row)} outputs, sample 0 has {k}")
+        if not _is_seq(y):
+            y = (y,)  # a flat list of numbers: one target per sample
+        if len(y) != k:
+            raise ValueError(f"{loss}: sample {i} has {k} outputs but {len(y)} targets")
+        flat_a.extend(a if isinstance(a, Value) else Value(a) for a in row)
+        flat_y.extend(_number(t, loss) for t in y)
+    return flat_a, flat_y, m, k
+
+
+def mse(outputs, targets) -> Value:
+    """J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)² (seed 001); ∂J/∂aₖ = (aₖ − yₖ)/m."""
+    a, y, m, _ = _batch(outputs, targets, "mse")
+    diffs = [ai.data - yi for ai, yi in zip(a, y)]
+    J = sum(d * d for d in diffs) / (2 * m)
+    return Value.from_op(J, a, [d / m for d in diffs], "mse", label="J")
+
+
+def cross_entropy(outputs, targets) -> Value:
+    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (seeds 000 and 002).
+
+    ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m. Outputs must lie in [0, 1] (use a sigmoid output
+    layer); a is clipped to [CLIP, 1 − CLIP] first, so a saturated output costs −log(1e-12) ≈ 27.6
+    rather than inf, and the derivative is the one at the clipped point.
+    """
+    a, y, m, _ = _batch(outputs, targets, "cross_entropy")
+    J = 0.0
+    grads = []
+    for ai, yi in zip(a, y):
+        p = ai.data
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(
+                f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; "
+                f"use a sigmoid output layer"
+            )
+        p = min(max(p, CLIP), 1.0 - CLIP)
+        J -= yi * math.log(p) + (1.0 - yi) * math.log(1.0 - p)
+        grads.append(-(yi / p - (1.0 - yi) / (1.0 - p)) / m)
+    return Value.from_op(J / m, a, grads, "cross_entropy", label="J")
+
+
+def hinge(outputs, targets) -> Value:
+    """J = 1/m Σᵢ Σₖ max(0, 1 − yₖaₖ), targets ±1 (micrograd's max-margin loss).
+
+    ∂J/∂aₖ = −yₖ/m where the margin is violated (1 − yₖaₖ > 0), else 0 (0 at the kink).
+    """
+    a, y, m, _ = _batch(outputs, targets, "hinge")
+    J = 0.0
+    grads = []
+    for ai, yi in zip(a, y):
+        if yi not in (-1.0, 1.0):
+            raise ValueError(f"hinge: targets must be -1 or +1, got {yi!r} (for 0/1 labels use 2*y - 1)")
+        margin = 1.0 - yi * ai.data
+        if margin > 0.0:
+            J += margin
+            grads.append(-yi / m)
+        else:
+            grads.append(0.0)
+    return Value.from_op(J / m, a, grads, "hinge", label="J")
+
+
+def softmax_cross_entropy(outputs, targets) -> Value:
+    """J = −1/m Σᵢ Σₖ yₖ log softmax(a)ₖ for K classes; the outputs are logits.
+
+    ∂J/∂aₖ = (pₖ Σⱼ yⱼ − yₖ)/m with p = softmax(a) (= (pₖ − yₖ)/m for one-hot y). Computed
+    stably: log pₖ = aₖ − max(a) − log Σⱼ exp(aⱼ − max(a)).
+    """
+    a, y, m, k = _batch(outputs, targets, "softmax_cross_entropy")
+    J = 0.0
+    grads = []
+    for i in range(0, m * k, k):
+        logits = [v.data for v in a[i : i + k]]
+        ys = y[i : i + k]
+        top = max(logits)
+        exps = [math.exp(t - top) for t in logits]
+        norm = sum(exps)
+        log_norm = math.log(norm)
+        total_y = sum(ys)
+        for t, e, yk in zip(logits, exps, ys):
+            J -= yk * (t - top - log_norm)  # −yₖ log pₖ
+            grads.append((e / norm * total_y - yk) / m)
+    return Value.from_op(J / m, a, grads, "softmax_cross_entropy", label="J")
+
+
+def l2(model_or_weights, lam: float, m: int) -> Value:
+    """λ/(2m) Σ w² over the weights, biases excluded (seed 000); ∂/∂w = λw/m.
+
+    Pass a model (its `weights()` are used) or a list of weight Values.
+    """
+    weights = model_or_weights.weights() if hasattr(model_or_weights, "weights") else list(model_or_weights)
+    lam = float(lam)
+    if lam < 0.0 or not math.isfinite(lam):
+        raise ValueError(f"l2: lam must be a finite number ≥ 0, got {lam!r}")
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise ValueError(f"l2: m (the number of samples) must be an integer ≥ 1, got {m!r}")
+    if not weights:
+        raise ValueError("l2: no weights given")
+    R = lam / (2 * m) * sum(w.data * w.data for w in weights)
+    return Value.from_op(R, weights, [lam * w.data / m for w in weights], "l2", label="L2")
+
+
+LOSSES: dict[str, Callable[..., Value]] = {
+    "mse": mse,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge,
+    "softmax_cross_entropy": softmax_cross_entropy,
+}
+
+
+def get_loss(name: str | Callable[..., Value]) -> Callable[..., Value]:
+    """The loss function called `name` (a callable is returned as it is)."""
+    if callable(name):
+        return name
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {name!r}; valid names: {', '.join(LOSSES)}") from None

@@ -1,0 +1,315 @@
+"""Neurons, layers and multilayer perceptrons built from `autograd.Value`s.
+
+What it is: the seeds' network, one node per quantity they name. A fused neuron (the default)
+computes z = b + Σᵢ wᵢxᵢ as ONE weighted-sum node and a = g(z) as one activation node, so the
+graph of a network is the graph of the seeds' diagrams: one z and one a per neuron. Every node
+nn makes carries the seeds' label: x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l) — layers numbered
+from 1 (the inputs), weights read like a mailing label (to neuron j, from neuron i, leaving
+layer l, as in Θ^(l)).
+
+What it is not: batched. A network takes one sample (a list of numbers) and returns a list of
+Values; a batch is a list of samples, and a loss takes the list of outputs.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Iterator, NamedTuple, Sequence
+
+from autograd import Value, weighted_sum
+
+from .init import debug_matrix, uniform_matrix
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Trace", "ACTIVATIONS", "INITS"]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+INITS = ("uniform", "debug")
+
+# The op each activation applies to z; "linear" applies none (a is the z node itself).
+_ACTIVATION_OPS = {"sigmoid": Value.sigmoid, "tanh": Value.tanh, "relu": Value.relu, "linear": None}
+
+
+def _check_activation(name: str, what: str = "activation") -> str:
+    if name not in _ACTIVATION_OPS:
+        raise ValueError(f"unknown {what} {name!r}; valid names: {', '.join(ACTIVATIONS)}")
+    return name
+
+
+def _check_size(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be an integer ≥ 1, got {n!r}")
+    return n
+
+
+class Module:
+    """Anything with parameters: `parameters()`, `named_parameters()`, `zero_grad()`."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, Value) pairs, names such as `layers.1.neurons.0.w.1` that say where each lives."""
+        raise NotImplementedError
+
+    def parameters(self) -> list[Value]:
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set the grad of every parameter to 0 (leaves accumulate across `backward()` calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """One neuron: z = b + Σᵢ wᵢxᵢ, a = g(z).
+
+    `w` is a list of `nin` Values, `b` a Value (None with `bias=False`). Weights come from
+    `weights` and `bias_init` when given, else uniform in [−ε, ε] drawn from `random.Random(seed)`.
+    `layer` and `index` (the seeds' 1-based l and j) only name the nodes: w_j,i^(l), z_j^(l+1).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        bias: bool = True,
+        fused: bool = True,
+        *,
+        weights: Sequence[float] | None = None,
+        bias_init: float = 0.0,
+        seed: int = 0,
+        epsilon: float | None = None,
+        layer: int = 1,
+        index: int = 1,
+    ) -> None:
+        _check_size(nin, "nin (the number of inputs)")
+        self.nin = nin
+        self.activation = _check_activation(activation)
+        self.fused = bool(fused)
+        if weights is None:
+            row = uniform_matrix(1, nin, random.Random(seed), epsilon)[0]
+            bias_init, weights = row[0], row[1:]
+        if len(weights) != nin:
+            raise ValueError(f"expected {nin} weights, got {len(weights)}")
+        j, l = index, layer
+        self.w = [Value(wi, label=f"w_{j},{i}^({l})") for i, wi in enumerate(weights, start=1)]
+        self.b = Value(bias_init, label=f"b_{j}^({l})") if bias else None
+        # Labels and the activation op are fixed per neuron: looked up once here, not per call.
+        self._z_label = f"z_{j}^({l + 1})"
+        self._a_label = f"a_{j}^({l + 1})"
+        self._g = _ACTIVATION_OPS[activation]
+
+    def forward(self, x: Sequence[Value]) -> tuple[Value, Value]:
+        """(z, a) for one sample `x` of `nin` Values (or numbers)."""
+        if len(x) != self.nin:
+            raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
+        if self.fused:
+            z = weighted_sum(self.w, x, self.b, self._z_label)
+        else:
+            z = self._elementary_z(x)
+        if self._g is None:
+            return z, z
+        a = self._g(z)
+        a.label = self._a_label
+        return z, a
+
+    def __call__(self, x: Sequence[Value]) -> Value:
+        """a = g(b + Σᵢ wᵢxᵢ) for one sample."""
+        return self.forward(x)[1]
+
+    def _elementary_z(self, x: Sequence[Value]) -> Value:
+        """micrograd's graph: one `*` node per input and a chain of `+` nodes, b + w₁x₁ + w₂x₂ + …"""
+        terms = [w * xi for w, xi in zip(self.w, x)]
+        z = self.b if self.b is not None else terms.pop(0)
+        for t in terms:
+            z = z + t
+        z.label = self._z_label  # never a leaf: nin ≥ 1, so z is at least one `*` or `+` node
+        return z
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        if self.b is not None:
+            named.append(("b", self.b))
+        return named
+
+    def __repr__(self) -> str:
+        bias = "" if self.b is not None else ", no bias"
+        fused = "" if self.fused else ", elementary"
+        return f"Neuron({self.nin} inputs, {self.activation}{bias}{fused})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs: s_l inputs → s_{l+1} activations.
+
+    `matrix` is the layer's Θ as rows [b, w₁, …, w_nin], one per neuron (see `nn.init`).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        bias: bool = True,
+        fused: bool = True,
+        *,
+        matrix: Sequence[Sequence[float]] | None = None,
+        seed: int = 0,
+        epsilon: float | None = None,
+        layer: int = 1,
+    ) -> None:
+        _check_size(nin, "nin (the number of inputs)")
+        _check_size(nout, "nout (the number of neurons)")
+        if matrix is None:
+            matrix = uniform_matrix(nout, nin, random.Random(seed), epsilon)
+        if len(matrix) != nout or any(len(row) != nin + 1 for row in matrix):
+            raise ValueError(f"layer {layer}: Θ must be {nout} × {nin + 1} (bias column first)")
+        self.nin, self.nout = nin, nout
+        self.neurons = [
+            Neuron(nin, activation, bias, fused, weights=row[1:], bias_init=row[0], layer=layer, index=j)
+            for j, row in enumerate(matrix, start=1)
+        ]
+
+    def __call__(self, x: Sequence[Value]) -> list[Value]:
+        return [n(x) for n in self.neurons]
+
+    def forward(self, x: Sequence[Value]) -> tuple[list[Value], list[Value]]:
+        """(z's, a's) of the layer's neurons for one sample."""
+        pairs = [n.forward(x) for n in self.neurons]
+        return [z for z, _ in pairs], [a for _, a in pairs]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{j}.{name}", p)
+            for j, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} → {self.nout}, {self.neurons[0].activation})"
+
+
+class Trace(NamedTuple):
+    """The nodes of one forward pass, layer by layer.
+
+    `z[l]` and `a[l]` belong to `mlp.layers[l]` (the seeds' layer l + 2). After `J.backward()`,
+    `[z.grad for z in trace.z[l]]` are that layer's δ's, δ = ∂J/∂z.
+    """
+
+    inputs: list[Value]
+    z: list[list[Value]]
+    a: list[list[Value]]
+
+    @property
+    def output(self) -> list[Value]:
+        return self.a[-1]
+
+    def deltas(self) -> list[list[float]]:
+        """δ^(l) = ∂J/∂z^(l) for every non-input layer (call after `backward()`)."""
+        return [[z.grad for z in layer] for layer in self.z]
+
+    def __repr__(self) -> str:
+        sizes = [len(self.inputs)] + [len(a) for a in self.a]
+        return f"Trace(sizes={sizes}, output={[round(a.data, 6) for a in self.output]})"
+
+
+class MLP(Module):
+    """A multilayer perceptron: `nin` inputs, then one layer per entry of `nouts`.
+
+    >>> net = MLP(2, [2, 2], activation="sigmoid", bias=False, init="debug")
+    >>> net
+    MLP(2 → [2, 2], sigmoid, no bias, 8 parameters)
+
+    activation: of the hidden layers ("sigmoid", "tanh", "relu", "linear"); output_activation:
+    of the last layer, None for the same. init: "uniform" (in [−ε, ε], ε = √6/√(s_l + s_{l+1})
+    unless `epsilon` is given, drawn from `random.Random(seed)`) or "debug" (the course's sin
+    initialization). Calling the network on one sample returns the output layer's Values — always
+    a list.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        bias: bool = True,
+        fused: bool = True,
+        init: str = "uniform",
+        epsilon: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        _check_size(nin, "nin (the number of inputs)")
+        if isinstance(nouts, int) or not len(nouts):
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for k, n in enumerate(nouts):
+            _check_size(n, f"layer size nouts[{k}]")
+        _check_activation(activation)
+        if output_activation is not None:
+            _check_activation(output_activation, "output_activation")
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; valid names: {', '.join(INITS)}")
+        self.sizes = [nin, *nouts]
+        self.activation = activation
+        self.output_activation = output_activation or activation
+        self.bias = bool(bias)
+        self.fused = bool(fused)
+        self.init = init
+        rng = random.Random(seed)  # one stream, drawn layer by layer
+        self.layers = []
+        for l, (s_in, s_out) in enumerate(zip(self.sizes, self.sizes[1:]), start=1):
+            last = l == len(nouts)
+            matrix = (
+                debug_matrix(s_out, s_in) if init == "debug" else uniform_matrix(s_out, s_in, rng, epsilon)
+            )
+            act = self.output_activation if last else activation
+            self.layers.append(Layer(s_in, s_out, act, bias, fused, matrix=matrix, layer=l))
+        self._input_labels = [f"x_{i}" for i in range(1, nin + 1)]
+
+    @property
+    def nin(self) -> int:
+        return self.sizes[0]
+
+    def inputs(self, x: Sequence[float | Value]) -> list[Value]:
+        """One sample as labelled input Values x_1 … x_n (Values are passed through)."""
+        if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+            raise TypeError(f"a sample must be a sequence of {self.nin} numbers, got {type(x).__name__}")
+        if len(x) != self.nin:
+            raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
+        return [xi if isinstance(xi, Value) else Value(xi, label) for xi, label in zip(x, self._input_labels)]
+
+    def __call__(self, x: Sequence[float | Value]) -> list[Value]:
+        """The output layer's activations for one sample (a list, even with one output)."""
+        out = self.inputs(x)
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def trace(self, x: Sequence[float | Value]) -> Trace:
+        """A forward pass that keeps every layer's z and a nodes (see `Trace`)."""
+        inputs = self.inputs(x)
+        zs, activations = [], []
+        out = inputs
+        for layer in self.layers:
+            z, out = layer.forward(out)
+            zs.append(z)
+            activations.append(out)
+        return Trace(inputs, zs, activations)
+
+    def weights(self) -> list[Value]:
+        """The weights without the biases (what L2 regularization penalizes)."""
+        return [w for layer in self.layers for n in layer.neurons for w in n.w]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        act = self.activation
+        if self.output_activation != self.activation:
+            act = f"{act} → {self.output_activation}"
+        extras = ("" if self.bias else ", no bias") + ("" if self.fused else ", elementary")
+        n = sum(len(layer.neurons) * (layer.nin + self.bias) for layer in self.layers)
+        return f"MLP({self.sizes[0]} → {self.sizes[1:]}, {act}{extras}, {n} parameters)"

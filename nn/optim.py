@@ -1,0 +1,103 @@
+"""Optimizers: how a gradient becomes a step.
+
+What it is: plain gradient descent θ := θ − η ∂J/∂θ (seed 001), with optional momentum, and
+Adam. Each optimizer holds the parameters it updates; `step()` reads their `.grad`, and
+`zero_grad()` clears them before the next `backward()` (leaves accumulate).
+
+What it is not: a scheduler or a clipper; change `lr` between steps if you need to.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from autograd import Value
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+class Optimizer:
+    """Holds `params` (a list of Values) and the learning rate `lr`."""
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: no parameters to optimize")
+        for p in self.params:
+            if not isinstance(p, Value):
+                raise TypeError(f"{type(self).__name__}: parameters must be Values, got {type(p).__name__}")
+        lr = float(lr)
+        if not lr > 0.0 or not math.isfinite(lr):
+            raise ValueError(f"{type(self).__name__}: lr must be a finite number > 0, got {lr!r}")
+        self.lr = lr
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """θ := θ − η·v, v := μ·v + ∂J/∂θ (with momentum μ = 0: θ := θ − η ∂J/∂θ)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self._velocity = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        lr, mu = self.lr, self.momentum
+        if mu == 0.0:
+            for p in self.params:
+                p.data -= lr * p.grad
+            return
+        v = self._velocity
+        for i, p in enumerate(self.params):
+            v[i] = mu * v[i] + p.grad
+            p.data -= lr * v[i]
+
+    def __repr__(self) -> str:
+        mom = f", momentum={self.momentum}" if self.momentum else ""
+        return f"SGD({len(self.params)} parameters, lr={self.lr}{mom})"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): m := β₁m + (1−β₁)g, v := β₂v + (1−β₂)g²,
+    θ := θ − η m̂ / (√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)."""
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr)
+        b1, b2 = betas
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
+        if not eps > 0.0:
+            raise ValueError(f"Adam: eps must be > 0, got {eps!r}")
+        self.betas, self.eps = (float(b1), float(b2)), float(eps)
+        self.t = 0
+        self._m = [0.0] * len(self.params)
+        self._v = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t  # bias corrections
+        m, v, lr, eps = self._m, self._v, self.lr, self.eps
+        for i, p in enumerate(self.params):
+            g = p.grad
+            m[i] = b1 * m[i] + (1.0 - b1) * g
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g
+            p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
+
+    def __repr__(self) -> str:
+        return f"Adam({len(self.params)} parameters, lr={self.lr}, betas={self.betas}, step {self.t})"
