@@ -6,7 +6,8 @@ the seeds' labels; losses are one node each; `SGD` and `Adam` step; `fit` trains
 `nn.crosscheck` compares the two with numerical gradients.
 """
 
-from . import data, init
+from . import crosscheck, data, init, matrix
+from .convert import mlp_from_thetas, thetas_from_mlp
 from .io import load, load_weights, save
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
@@ -38,6 +39,10 @@ __all__ = [
     "save",
     "load",
     "load_weights",
+    "thetas_from_mlp",
+    "mlp_from_thetas",
     "data",
     "init",
+    "matrix",
+    "crosscheck",
 ]

@@ -13,7 +13,7 @@ import sys
 __all__ = ["main"]
 
 # Imported only when the command line is built, so `import nn` stays light.
-SUBCOMMAND_MODULES = ["nn.demo"]
+SUBCOMMAND_MODULES = ["nn.demo", "nn.crosscheck"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,268 @@
+"""The three-way gradient cross-check: scalar engine, matrix implementation, central differences.
+
+What it is: for one network and one batch, the gradient of the cost with respect to every Θ
+entry computed three independent ways — `backward()` over the graph of Values, the vectorized
+backprop of `nn.matrix`, and central differences of the cost — and the δ's of every layer from
+the engine (the grads of the z nodes) and from the matrix implementation. The report is a table
+per layer with the largest absolute difference and the relative difference ‖a − b‖/‖a + b‖,
+and a verdict: engine and matrix agree to 1e-9, both agree with the numerical gradient to 1e-7.
+
+Also the course's own gradient check (`course_check`): a 3-5-3 network with its deterministic
+initialization, m = 5, ε = 1e-4, relative difference below 1e-9.
+
+What it is not: a unit test of either side alone; it is the evidence that they agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from . import losses as engine_losses
+from . import matrix
+from .convert import mlp_from_thetas, thetas_from_mlp
+from .init import debug_matrix
+from .module import MLP
+
+__all__ = ["cross_check", "course_check", "make_report", "sample_batch", "engine_backprop", "Report", "Row",
+           "CourseCheck", "add_parser"]
+
+ENGINE_VS_MATRIX = 1e-9
+VS_NUMERICAL = 1e-7
+# A layer whose gradients are ~0 (a dead relu layer, say) has a meaningless relative difference;
+# it passes when its largest absolute difference is below this floor.
+ABS_FLOOR = {ENGINE_VS_MATRIX: 1e-13, VS_NUMERICAL: 1e-10}
+
+
+class Row(NamedTuple):
+    """One line of the report: what is compared, on which layer, and how far apart."""
+
+    what: str
+    layer: str
+    max_abs: float
+    relative: float
+    tolerance: float
+
+    @property
+    def ok(self) -> bool:
+        return self.relative < self.tolerance or self.max_abs < ABS_FLOOR[self.tolerance]
+
+
+class Report(NamedTuple):
+    """The table of `Row`s and a verdict."""
+
+    title: str
+    rows: list[Row]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    def __str__(self) -> str:
+        lines = [self.title, f"{'comparison':<22}{'layer':<10}{'max |a−b|':>12}{'‖a−b‖/‖a+b‖':>14}  {'tolerance':>9}  verdict"]
+        for r in self.rows:
+            lines.append(
+                f"{r.what:<22}{r.layer:<10}{r.max_abs:>12.3e}{r.relative:>14.3e}  {r.tolerance:>9.0e}  "
+                f"{'ok' if r.ok else 'FAIL'}"
+            )
+        lines.append("verdict: " + ("the three gradients agree" if self.ok else "DISAGREEMENT — see the rows marked FAIL"))
+        return "\n".join(lines)
+
+
+def _row(what: str, layer: str, a: np.ndarray, b: np.ndarray, tol: float) -> Row:
+    a, b = np.ravel(a), np.ravel(b)
+    max_abs = float(np.max(np.abs(a - b))) if a.size else 0.0
+    return Row(what, layer, max_abs, matrix.relative_difference([a], [b]), tol)
+
+
+def make_report(
+    title: str,
+    engine: Sequence[np.ndarray],
+    matrix_grads: Sequence[np.ndarray],
+    numerical: Sequence[np.ndarray] | None,
+    engine_deltas: Sequence[np.ndarray],
+    matrix_deltas: Sequence[np.ndarray],
+) -> Report:
+    """The table from the gradients (one array per Θ) and the δ's (one m × s array per layer)."""
+    rows = []
+    for i in range(len(engine)):
+        theta = f"Θ^({i + 1})"
+        rows.append(_row("engine vs matrix", theta, engine[i], matrix_grads[i], ENGINE_VS_MATRIX))
+        if numerical is not None:
+            rows.append(_row("engine vs numerical", theta, engine[i], numerical[i], VS_NUMERICAL))
+            rows.append(_row("matrix vs numerical", theta, matrix_grads[i], numerical[i], VS_NUMERICAL))
+    for i in range(len(engine_deltas)):
+        rows.append(_row("δ engine vs matrix", f"δ^({i + 2})", engine_deltas[i], matrix_deltas[i], ENGINE_VS_MATRIX))
+    if numerical is not None:
+        rows.append(_row("engine vs numerical", "all", np.concatenate([np.ravel(g) for g in engine]),
+                         np.concatenate([np.ravel(g) for g in numerical]), VS_NUMERICAL))
+    return Report(title, rows)
+
+
+def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random inputs in [−1, 1] and targets that suit the loss (0/1, ±1, one-hot or in [0, 1])."""
+    rng = np.random.default_rng(seed)
+    k = sizes[-1]
+    X = rng.uniform(-1.0, 1.0, size=(m, sizes[0]))
+    if loss == "mse":
+        Y = rng.uniform(0.0, 1.0, size=(m, k))
+    elif loss == "cross_entropy":
+        Y = rng.integers(0, 2, size=(m, k)).astype(float)
+    elif loss == "hinge":
+        Y = rng.choice([-1.0, 1.0], size=(m, k))
+    elif loss == "softmax_cross_entropy":
+        Y = np.eye(k)[rng.integers(0, k, size=m)]
+    else:
+        matrix._loss(loss)  # raises, listing the valid names
+    return X, Y
+
+
+def engine_backprop(mlp: MLP, X: np.ndarray, Y: np.ndarray, loss: str, lam: float) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    """(cost, Θ-shaped gradients, δ's per layer) from the scalar engine's `backward()`."""
+    traces = [mlp.trace(list(x)) for x in X]
+    J = engine_losses.get_loss(loss)([t.output for t in traces], Y.tolist())
+    if lam:
+        J = J + engine_losses.l2(mlp, lam, len(X))
+    mlp.zero_grad()
+    J.backward()
+    grads = [
+        np.array([[n.b.grad if n.b is not None else 0.0] + [w.grad for w in n.w] for n in layer.neurons])
+        for layer in mlp.layers
+    ]
+    deltas = [np.array([[z.grad for z in t.z[l]] for t in traces]) for l in range(len(mlp.layers))]
+    return J.data, grads, deltas
+
+
+def cross_check(
+    sizes: Sequence[int] | MLP,
+    activation: str = "sigmoid",
+    output_activation: str | None = None,
+    loss: str = "mse",
+    lam: float = 0.0,
+    m: int = 5,
+    seed: int = 0,
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+    numerical: bool = True,
+    eps: float = 1e-5,
+) -> Report:
+    """Cross-check the gradients of a network (layer sizes, or an `MLP`) on a batch.
+
+    Without X and Y, a random batch of m samples suited to the loss is drawn with `seed`.
+    For cross_entropy the output layer defaults to the sigmoid (its outputs must be in [0, 1]).
+    """
+    if isinstance(sizes, MLP):
+        mlp = sizes
+        activation, output_activation = mlp.activation, mlp.output_activation
+    else:
+        if output_activation is None and loss == "cross_entropy":
+            output_activation = "sigmoid"
+        mlp = MLP(sizes[0], list(sizes[1:]), activation, output_activation, seed=seed)
+        output_activation = mlp.output_activation
+    if X is None or Y is None:
+        X, Y = sample_batch(mlp.sizes, loss, m, seed)
+    thetas = thetas_from_mlp(mlp)
+    res = matrix.backprop(thetas, X, Y, activation, output_activation, loss, lam)
+    J, grads, deltas = engine_backprop(mlp, np.asarray(X, dtype=float), np.asarray(Y, dtype=float), loss, lam)
+    num = None
+    if numerical:
+        num = matrix.numerical_gradients(thetas, X, Y, eps=eps, activation=activation,
+                                         output_activation=output_activation, loss=loss, lam=lam)
+    if not mlp.bias:  # no bias parameters in the engine: compare the weight columns only
+        grads = [g[:, 1:] for g in grads]
+        mgrads = [g[:, 1:] for g in res.gradients]
+        num = None if num is None else [g[:, 1:] for g in num]
+    else:
+        mgrads = res.gradients
+    title = (f"cross-check: sizes {mlp.sizes}, {activation} → {output_activation}, {loss}, λ = {lam:g}, "
+             f"m = {len(X)}; cost engine {J:.12g}, matrix {res.cost:.12g}")
+    return make_report(title, grads, mgrads, num, deltas, res.deltas)
+
+
+class CourseCheck(NamedTuple):
+    """The course's gradient check: relative differences of backprop and the engine to numerical."""
+
+    lam: float
+    cost: float
+    matrix_relative: float
+    engine_relative: float
+
+    @property
+    def ok(self) -> bool:
+        return self.matrix_relative < 1e-9 and self.engine_relative < 1e-9
+
+    def __str__(self) -> str:
+        return (f"course check 3-5-3, m = 5, λ = {self.lam:g}: cost {self.cost:.6f}; relative difference "
+                f"to numerical: matrix {self.matrix_relative:.2e}, engine {self.engine_relative:.2e} "
+                f"(must be < 1e-9) — {'ok' if self.ok else 'FAIL'}")
+
+
+def course_data() -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """The course's checkNNGradients set-up: Θ's for 3-5-3 from the sin initialization, X the same
+    initializer with fan_in 2 (5 × 3), labels y = 1 + (i mod 3) for i = 1..5, one-hot."""
+    thetas = matrix.debug_thetas([3, 5, 3])
+    X = np.array(debug_matrix(5, 2))
+    labels = [1 + (i % 3) for i in range(1, 6)]
+    Y = np.eye(3)[[c - 1 for c in labels]]
+    return thetas, X, Y
+
+
+def course_check(lam: float = 0.0) -> CourseCheck:
+    """The course's check with λ (it uses 0 and 3): sigmoid, cross_entropy, ε = 1e-4."""
+    thetas, X, Y = course_data()
+    kw = dict(activation="sigmoid", loss="cross_entropy", lam=lam)
+    num = matrix.numerical_gradients(thetas, X, Y, eps=1e-4, **kw)
+    res = matrix.backprop(thetas, X, Y, **kw)
+    mlp = mlp_from_thetas(thetas, "sigmoid")
+    _, engine_grads, _ = engine_backprop(mlp, X, Y, "cross_entropy", lam)
+    return CourseCheck(lam, res.cost, matrix.relative_difference(res.gradients, num),
+                       matrix.relative_difference(engine_grads, num))
+
+
+# ---------------------------------------------------------------- `chainrule check`
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"layer sizes must be integers separated by commas, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"need at least two layer sizes ≥ 1, got {text!r}")
+    return sizes
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.course:
+        results = [course_check(lam) for lam in (0.0, 3.0)]
+        for r in results:
+            print(r)
+        return 0 if all(r.ok for r in results) else 1
+    if args.m < 1:
+        raise ValueError(f"--m must be ≥ 1, got {args.m}")
+    if args.lam < 0:
+        raise ValueError(f"--lam must be ≥ 0, got {args.lam}")
+    report = cross_check(args.sizes, args.activation, args.output_activation, args.loss, args.lam, args.m, args.seed)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check",
+        help="cross-check gradients: engine vs matrix implementation vs numerical",
+        description="Compare the gradients of one network three ways; exit 0 when they agree, 1 when not.",
+    )
+    p.add_argument("--sizes", type=_sizes, default=[3, 5, 3], help="layer sizes, e.g. 3,5,3 (default)")
+    p.add_argument("--activation", choices=matrix.ACTIVATIONS, default="sigmoid")
+    p.add_argument("--output-activation", choices=matrix.ACTIVATIONS, default=None,
+                   help="of the output layer (default: as --activation; sigmoid for cross_entropy)")
+    p.add_argument("--loss", choices=matrix.LOSSES, default="cross_entropy")
+    p.add_argument("--lam", type=float, default=0.0, help="L2 regularization λ (default 0)")
+    p.add_argument("--m", type=int, default=5, help="samples in the batch (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--course", action="store_true", help="run the course's 3-5-3 check with λ = 0 and 3")
+    p.set_defaults(func=_run)
+

@@ -1,0 +1,358 @@
+"""The same network as NumPy matrices: forward propagation, δ's and Θ gradients, vectorized.
+
+What it is: the course's backpropagation written the way seeds 000 and 001 write it, over a
+whole batch at once (no Python loop over the m samples):
+
+    a^(1) = X                                   m × s_1
+    z^(l+1) = [1, a^(l)] (Θ^(l))ᵀ               m × s_{l+1}   (bias column of ones prepended)
+    a^(l+1) = g(z^(l+1))
+    δ^(L) = ∂J/∂a^(L) ⊙ g'(z^(L))
+    δ^(l) = (δ^(l+1) Θ^(l))[:, 1:] ⊙ g'(z^(l))   (the bias column dropped)
+    ∂J/∂Θ^(l) = (δ^(l+1))ᵀ [1, a^(l)]  (+ (λ/m) Θ^(l) on the non-bias columns)
+
+Θ^(l) has shape s_{l+1} × (s_l + 1): row j is neuron j of layer l+1, column 0 its bias,
+column i the weight from neuron i of layer l (the seeds' "mailing label" θ_ji).
+
+A δ here is ∂J/∂z of the whole batch cost J, which already carries the 1/m of the average; it
+is exactly the grad of the z node in the scalar engine. The course's per-sample δ is m times it.
+
+What it is not: connected to `autograd`. This module imports nothing from the engine, so that
+agreement between the two (see `nn.crosscheck`) is evidence, not a tautology.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .init import debug_matrix
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "Forward",
+    "Backprop",
+    "forward",
+    "cost",
+    "backprop",
+    "numerical_gradients",
+    "relative_difference",
+    "train",
+    "debug_thetas",
+    "random_thetas",
+    "CLIP",
+]
+
+CLIP = 1e-12  # cross_entropy clips a to [CLIP, 1 − CLIP], as nn.cross_entropy does
+
+
+# ---------------------------------------------------------------- activations g and g'
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # e^(−|z|) never overflows; split by sign so neither branch divides by inf
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _linear(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+# g'(z), written in terms of a = g(z) where that is the cheaper form
+_DERIVATIVES = {
+    "sigmoid": lambda z, a: a * (1.0 - a),
+    "tanh": lambda z, a: 1.0 - a * a,
+    "relu": lambda z, a: (z > 0).astype(float),  # 0 at the kink, as the engine
+    "linear": lambda z, a: np.ones_like(z),
+}
+_ACTIVATIONS = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear}
+ACTIVATIONS = tuple(_ACTIVATIONS)
+
+
+def _activation(name: str, what: str = "activation") -> str:
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"unknown {what} {name!r}; valid names: {', '.join(ACTIVATIONS)}")
+    return name
+
+
+# ---------------------------------------------------------------- losses J(a, Y) and ∂J/∂a
+
+
+def _mse(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    m = A.shape[0]
+    D = A - Y
+    return float(np.sum(D * D)) / (2 * m), D / m
+
+
+def _cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    m = A.shape[0]
+    if np.any((A < 0.0) | (A > 1.0)):
+        bad = A[(A < 0.0) | (A > 1.0)].flat[0]
+        raise ValueError(f"cross_entropy: outputs must be in [0, 1] (probabilities), got {bad!r}; use a sigmoid output layer")
+    P = np.clip(A, CLIP, 1.0 - CLIP)
+    J = -float(np.sum(Y * np.log(P) + (1.0 - Y) * np.log(1.0 - P))) / m
+    return J, -(Y / P - (1.0 - Y) / (1.0 - P)) / m
+
+
+def _hinge(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    m = A.shape[0]
+    if not np.all((Y == 1.0) | (Y == -1.0)):
+        raise ValueError("hinge: targets must be -1 or +1 (for 0/1 labels use 2*y - 1)")
+    margin = 1.0 - Y * A
+    active = margin > 0.0
+    return float(np.sum(np.where(active, margin, 0.0))) / m, np.where(active, -Y, 0.0) / m
+
+
+def _softmax_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    m = A.shape[0]
+    shifted = A - A.max(axis=1, keepdims=True)
+    E = np.exp(shifted)
+    norm = E.sum(axis=1, keepdims=True)
+    log_P = shifted - np.log(norm)
+    P = E / norm
+    return -float(np.sum(Y * log_P)) / m, (P * Y.sum(axis=1, keepdims=True) - Y) / m
+
+
+_LOSSES = {"mse": _mse, "cross_entropy": _cross_entropy, "hinge": _hinge, "softmax_cross_entropy": _softmax_cross_entropy}
+LOSSES = tuple(_LOSSES)
+
+
+def _loss(name: str):
+    try:
+        return _LOSSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {name!r}; valid names: {', '.join(LOSSES)}") from None
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def _check_thetas(thetas: Sequence[np.ndarray]) -> list[np.ndarray]:
+    if isinstance(thetas, np.ndarray) or not len(thetas):
+        raise ValueError("thetas must be a non-empty list of 2-D arrays Θ^(1), Θ^(2), …")
+    out = []
+    for l, T in enumerate(thetas, start=1):
+        T = np.asarray(T, dtype=float)
+        if T.ndim != 2 or T.shape[1] < 2:
+            raise ValueError(f"Θ^({l}) must be 2-D, s_(l+1) × (s_l + 1) with a bias column, got shape {T.shape}")
+        if not np.all(np.isfinite(T)):
+            raise ValueError(f"Θ^({l}) has non-finite entries")
+        if out and T.shape[1] != out[-1].shape[0] + 1:
+            raise ValueError(
+                f"Θ^({l}) has {T.shape[1]} columns but Θ^({l - 1}) has {out[-1].shape[0]} rows: "
+                f"expected {out[-1].shape[0] + 1} columns (one per neuron of layer {l}, plus the bias)"
+            )
+        out.append(T)
+    return out
+
+
+def _check_X(X, thetas: list[np.ndarray]) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:  # one sample
+        X = X[None, :]
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, m × s_1, got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError("X has no samples (m = 0)")
+    want = thetas[0].shape[1] - 1
+    if X.shape[1] != want:
+        raise ValueError(f"X has {X.shape[1]} columns but Θ^(1) expects {want} inputs")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X has non-finite entries")
+    return X
+
+
+def _check_Y(Y, m: int, k: int) -> np.ndarray:
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim == 1 and k == 1 and Y.shape[0] == m:
+        Y = Y[:, None]
+    elif Y.ndim == 1 and m == 1:
+        Y = Y[None, :]
+    if Y.shape != (m, k):
+        raise ValueError(f"Y must be m × K = {m} × {k}, got shape {Y.shape}")
+    if not np.all(np.isfinite(Y)):
+        raise ValueError("Y has non-finite entries")
+    return Y
+
+
+def _bias(A: np.ndarray) -> np.ndarray:
+    """[1, A]: the course's bias unit, a column of ones in front."""
+    return np.hstack([np.ones((A.shape[0], 1)), A])
+
+
+# ---------------------------------------------------------------- forward and backprop
+
+
+class Forward(NamedTuple):
+    """The batch's activations `a[l]` (m × s_l, no bias column; a[0] = X) and `z[l]` (z[0] = None)."""
+
+    a: list[np.ndarray]
+    z: list[np.ndarray | None]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.a[-1]
+
+
+def _forward(thetas: list[np.ndarray], X: np.ndarray, activation: str, output_activation: str) -> Forward:
+    a, z = [X], [None]
+    last = len(thetas) - 1
+    for l, T in enumerate(thetas):
+        Z = _bias(a[-1]) @ T.T  # m × (s_l + 1) times (s_l + 1) × s_{l+1}
+        g = _ACTIVATIONS[output_activation if l == last else activation]
+        z.append(Z)
+        a.append(g(Z))
+    return Forward(a, z)
+
+
+def forward(thetas, X, activation: str = "sigmoid", output_activation: str | None = None) -> Forward:
+    """Forward propagation of the batch X (m × s_1; a 1-D X is one sample) through the Θ's."""
+    thetas = _check_thetas(thetas)
+    _activation(activation)
+    output_activation = _activation(output_activation or activation, "output_activation")
+    return _forward(thetas, _check_X(X, thetas), activation, output_activation)
+
+
+class Backprop(NamedTuple):
+    """`cost` J; `gradients[i]` = ∂J/∂Θ^(i+1) (shape of Θ); `deltas[i]` = ∂J/∂z of the layer Θ^(i+1)
+    feeds (δ^(i+2), m × s_{i+2}, including the 1/m of the average)."""
+
+    cost: float
+    gradients: list[np.ndarray]
+    deltas: list[np.ndarray]
+
+
+def _regularization(thetas: list[np.ndarray], lam: float, m: int) -> float:
+    return lam / (2 * m) * sum(float(np.sum(T[:, 1:] ** 2)) for T in thetas)
+
+
+def _check_lam(lam: float) -> float:
+    lam = float(lam)
+    if not lam >= 0.0 or not np.isfinite(lam):
+        raise ValueError(f"lam must be a finite number ≥ 0, got {lam!r}")
+    return lam
+
+
+def cost(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
+         loss: str = "mse", lam: float = 0.0) -> float:
+    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of seed 000."""
+    return backprop(thetas, X, Y, activation, output_activation, loss, lam, _cost_only=True).cost
+
+
+def backprop(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
+             loss: str = "mse", lam: float = 0.0, *, _cost_only: bool = False) -> Backprop:
+    """The cost, its gradient with respect to every Θ, and the δ's of every layer (see the module doc)."""
+    thetas = _check_thetas(thetas)
+    _activation(activation)
+    output_activation = _activation(output_activation or activation, "output_activation")
+    loss_fn = _loss(loss)
+    lam = _check_lam(lam)
+    X = _check_X(X, thetas)
+    m = X.shape[0]
+    Y = _check_Y(Y, m, thetas[-1].shape[0])
+
+    fw = _forward(thetas, X, activation, output_activation)
+    J, dJ_da = loss_fn(fw.output, Y)
+    J += _regularization(thetas, lam, m)
+    if _cost_only:
+        return Backprop(J, [], [])
+
+    L = len(thetas)
+    deltas: list[np.ndarray] = [None] * L
+    grads: list[np.ndarray] = [None] * L
+    g_prime = _DERIVATIVES[output_activation]
+    delta = dJ_da * g_prime(fw.z[L], fw.a[L])  # δ^(L) = ∂J/∂a ⊙ g'(z^(L)),  m × s_L
+    for i in range(L - 1, -1, -1):  # Θ^(i+1) maps layer i+1 → i+2; delta is δ^(i+2)
+        deltas[i] = delta
+        grads[i] = delta.T @ _bias(fw.a[i])  # s_{i+2} × (s_{i+1} + 1), summed over the m samples
+        if lam:
+            grads[i][:, 1:] += (lam / m) * thetas[i][:, 1:]
+        if i:
+            # δ^(i+1) = (δ^(i+2) Θ^(i+1)) without the bias column, ⊙ g'(z^(i+1))
+            delta = (delta @ thetas[i])[:, 1:] * _DERIVATIVES[activation](fw.z[i], fw.a[i])
+    return Backprop(J, grads, deltas)
+
+
+# ---------------------------------------------------------------- checks and training
+
+
+def numerical_gradients(thetas, X, Y, eps: float = 1e-4, **kwargs) -> list[np.ndarray]:
+    """∂J/∂Θ by central differences, (J(Θ + ε) − J(Θ − ε)) / 2ε, one entry at a time (the course's ε)."""
+    thetas = [T.copy() for T in _check_thetas(thetas)]
+    grads = []
+    for T in thetas:
+        G = np.zeros_like(T)
+        for idx in np.ndindex(T.shape):
+            keep = T[idx]
+            T[idx] = keep + eps
+            up = cost(thetas, X, Y, **kwargs)
+            T[idx] = keep - eps
+            down = cost(thetas, X, Y, **kwargs)
+            T[idx] = keep
+            G[idx] = (up - down) / (2 * eps)
+        grads.append(G)
+    return grads
+
+
+def relative_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
+    """‖a − b‖ / ‖a + b‖ over all entries (the course's measure); 0.0 when both are zero."""
+    fa = np.concatenate([np.ravel(x) for x in a])
+    fb = np.concatenate([np.ravel(x) for x in b])
+    if fa.shape != fb.shape:
+        raise ValueError(f"relative_difference: {fa.size} entries vs {fb.size}")
+    num, den = np.linalg.norm(fa - fb), np.linalg.norm(fa + fb)
+    if den == 0.0:
+        return 0.0 if num == 0.0 else float("inf")
+    return float(num / den)
+
+
+def train(thetas, X, Y, lr: float = 0.1, epochs: int = 100, activation: str = "sigmoid",
+          output_activation: str | None = None, loss: str = "mse", lam: float = 0.0) -> tuple[list[np.ndarray], list[float]]:
+    """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step."""
+    if not lr > 0.0:
+        raise ValueError(f"lr must be > 0, got {lr!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
+    thetas = [T.copy() for T in _check_thetas(thetas)]  # never the caller's arrays
+    history = []
+    for _ in range(epochs):
+        res = backprop(thetas, X, Y, activation, output_activation, loss, lam)
+        history.append(res.cost)
+        for T, G in zip(thetas, res.gradients):
+            T -= lr * G
+    return thetas, history
+
+
+def debug_thetas(sizes: Sequence[int]) -> list[np.ndarray]:
+    """Θ's for layer sizes [s_1, s_2, …] from the course's deterministic sin initialization."""
+    _check_sizes(sizes)
+    return [np.array(debug_matrix(s_out, s_in)) for s_in, s_out in zip(sizes, sizes[1:])]
+
+
+def random_thetas(sizes: Sequence[int], seed: int = 0, epsilon: float | None = None) -> list[np.ndarray]:
+    """Θ's uniform in [−ε, ε], ε = √6/√(s_l + s_{l+1}) unless given, from `default_rng(seed)`."""
+    _check_sizes(sizes)
+    rng = np.random.default_rng(seed)
+    out = []
+    for s_in, s_out in zip(sizes, sizes[1:]):
+        eps = np.sqrt(6.0) / np.sqrt(s_in + s_out) if epsilon is None else epsilon
+        out.append(rng.uniform(-eps, eps, size=(s_out, s_in + 1)))
+    return out
+
+
+def _check_sizes(sizes: Sequence[int]) -> None:
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least 2 layers, got {list(sizes)!r}")
+    for k, s in enumerate(sizes):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"layer size sizes[{k}] must be an integer ≥ 1, got {s!r}")
