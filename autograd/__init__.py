@@ -9,6 +9,7 @@ This package imports nothing from `nn`.
 """
 
 from .check import Comparison, compare, numerical_grad
+from .draw import draw, save
 from .graph import Edge, Path, chain_paths, count_paths, topological_order
 from .value import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
 
@@ -27,6 +28,8 @@ __all__ = [
     "numerical_grad",
     "compare",
     "Comparison",
+    "draw",
+    "save",
 ]
 
 __version__ = "0.1.0"

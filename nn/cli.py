@@ -13,7 +13,7 @@ import sys
 __all__ = ["main"]
 
 # Imported only when the command line is built, so `import nn` stays light.
-SUBCOMMAND_MODULES = ["nn.demo", "nn.crosscheck"]
+SUBCOMMAND_MODULES = ["nn.demo", "nn.crosscheck", "nn.graphcli"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
         # Bad options or files: one clear line, not a traceback.
         print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
         return 2
