@@ -1,0 +1,254 @@
+"""Losses by hand, optimizers by hand, training on moons, save/load, data sets."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value, numerical_grad
+
+# ---------------------------------------------------------------- losses: value and ∂J/∂a by hand
+
+
+def outs(rows):
+    return [[Value(v) for v in row] for row in rows]
+
+
+def test_mse_by_hand():
+    a = outs([[0.2, 0.7], [0.9, 0.4]])
+    J = nn.mse(a, [[0.0, 1.0], [1.0, 0.0]])
+    # 1/(2·2) · (0.04 + 0.09 + 0.01 + 0.16) = 0.075
+    assert J.data == pytest.approx(0.075, rel=1e-15)
+    assert J.local_grads == pytest.approx([0.1, -0.15, -0.05, 0.2], rel=1e-14)
+    assert J.parents == (*a[0], *a[1]) and J.label == "J"
+
+
+def test_cross_entropy_by_hand_and_clipping():
+    a = outs([[0.8], [0.3]])
+    J = nn.cross_entropy(a, [[1.0], [0.0]])
+    assert J.data == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2, rel=1e-15)
+    assert J.local_grads == pytest.approx([-1 / 0.8 / 2, 1 / 0.7 / 2], rel=1e-14)
+    # a = 1 exactly: clipped to 1 − 1e-12, a large finite cost, not inf
+    J = nn.cross_entropy([[Value(1.0)]], [[0.0]])
+    assert math.isfinite(J.data) and J.data == pytest.approx(-math.log(1e-12), rel=1e-3)
+    with pytest.raises(ValueError, match=r"cross_entropy: outputs must be in \[0, 1\].*got 1.5"):
+        nn.cross_entropy([[Value(1.5)]], [[1.0]])
+
+
+def test_hinge_by_hand():
+    a = outs([[0.5], [-2.0], [1.5]])
+    J = nn.hinge(a, [1, 1, -1])
+    # margins: 1 − 0.5 = 0.5, 1 + 2 = 3, 1 + 1.5 = 2.5 → mean 2.0
+    assert J.data == pytest.approx(2.0, rel=1e-15)
+    assert J.local_grads == pytest.approx([-1 / 3, -1 / 3, 1 / 3], rel=1e-15)
+    assert nn.hinge([[Value(2.0)]], [1]).local_grads == (0.0,)  # margin met: no gradient
+    with pytest.raises(ValueError, match="hinge: targets must be -1 or \\+1, got 0.0"):
+        nn.hinge(a, [1, 0, 1])
+
+
+def test_softmax_cross_entropy_by_hand():
+    a = outs([[1.0, 2.0, 0.5]])
+    J = nn.softmax_cross_entropy(a, [[0, 1, 0]])
+    e = [math.exp(1.0), math.exp(2.0), math.exp(0.5)]
+    p = [v / sum(e) for v in e]
+    assert J.data == pytest.approx(-math.log(p[1]), rel=1e-14)
+    assert J.local_grads == pytest.approx([p[0], p[1] - 1, p[2]], rel=1e-13)
+    # stable for large logits
+    big = nn.softmax_cross_entropy(outs([[1000.0, 0.0]]), [[1, 0]])
+    assert big.data == pytest.approx(0.0, abs=1e-300)
+
+
+def test_l2_excludes_biases():
+    net = nn.MLP(2, [2], bias=True, init="debug")
+    R = nn.l2(net, lam=3.0, m=5)
+    ws = [w.data for n in net.layers[0].neurons for w in n.w]
+    assert R.data == pytest.approx(3.0 / 10 * sum(w * w for w in ws), rel=1e-14)
+    assert len(R.parents) == 4 and all(p.label.startswith("w") for p in R.parents)
+    assert R.local_grads == pytest.approx([3.0 * w / 5 for w in ws], rel=1e-14)
+    with pytest.raises(ValueError, match="lam must be a finite number ≥ 0"):
+        nn.l2(net, -1.0, 5)
+
+
+@pytest.mark.parametrize("name", ["mse", "cross_entropy", "hinge", "softmax_cross_entropy"])
+def test_every_loss_against_central_differences(name):
+    a = outs([[0.2, 0.7, 0.45], [0.9, 0.35, 0.6]])
+    y = {"hinge": [[1, -1, 1], [-1, -1, 1]]}.get(name, [[0, 1, 0], [1, 0, 0]])
+    f = lambda: nn.get_loss(name)(a, y)
+    J = f()
+    num = numerical_grad(f, [v for row in a for v in row])
+    assert list(J.local_grads) == pytest.approx(num, rel=1e-6, abs=1e-9)
+
+
+def test_shapes_are_checked():
+    a = outs([[0.1, 0.2], [0.3, 0.4]])
+    with pytest.raises(ValueError, match="mse: 2 samples of outputs but 3 targets"):
+        nn.mse(a, [[0, 1], [1, 0], [0, 0]])
+    with pytest.raises(ValueError, match="mse: sample 1 has 2 outputs but 1 targets"):
+        nn.mse(a, [[0, 1], [1]])
+    with pytest.raises(TypeError, match="targets must be numbers, got str"):
+        nn.mse(a, [["a", 1], [1, 0]])
+    with pytest.raises(ValueError, match="unknown loss 'l1'; valid names: mse, cross_entropy, hinge, softmax_cross_entropy"):
+        nn.get_loss("l1")
+    # one sample's list counts as m = 1; a flat list of m targets for K = 1
+    assert nn.mse([Value(0.5), Value(0.5)], [0.0, 1.0]).data == pytest.approx(0.25)
+    assert nn.mse([[Value(0.5)], [Value(1.0)]], np.array([0.0, 1.0])).data == pytest.approx(0.0625)
+
+
+# ---------------------------------------------------------------- optimizers by hand
+
+
+def test_sgd_with_momentum_by_hand():
+    p = Value(1.0)
+    opt = nn.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = 2.0
+    opt.step()  # v = 2, θ = 1 − 0.2
+    assert p.data == pytest.approx(0.8)
+    opt.step()  # v = 0.9·2 + 2 = 3.8, θ = 0.8 − 0.38
+    assert p.data == pytest.approx(0.42)
+    opt.zero_grad()
+    assert p.grad == 0.0
+
+
+def test_adam_first_step_by_hand():
+    p = Value(1.0)
+    opt = nn.Adam([p], lr=0.01)
+    p.grad = 0.5
+    opt.step()
+    # m̂ = 0.5, v̂ = 0.25 → step = 0.01 · 0.5 / (0.5 + 1e-8)
+    assert p.data == pytest.approx(1.0 - 0.01 * 0.5 / (0.5 + 1e-8), rel=1e-15)
+
+
+def test_optimizer_bad_input():
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        nn.SGD([Value(1.0)], lr=0)
+    with pytest.raises(ValueError, match="no parameters to optimize"):
+        nn.Adam([], lr=0.1)
+    with pytest.raises(TypeError, match="parameters must be Values, got float"):
+        nn.SGD([1.0], lr=0.1)
+
+
+# ---------------------------------------------------------------- training
+
+
+def test_fit_reaches_97_percent_on_moons():
+    X, y = nn.data.moons(100, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    history = nn.fit(model, X, y, loss="cross_entropy", optimizer=nn.Adam(model.parameters(), lr=0.05),
+                     epochs=60, progress=False)
+    assert len(history) == 60 and history.losses[-1] < history.losses[0] / 5
+    assert nn.accuracy(model, X, y) >= 0.97
+
+
+def test_fit_minibatches_hinge_and_report(capsys):
+    X, y = nn.data.xor(40, noise=0.05, seed=2)
+    model = nn.MLP(2, [8, 1], "tanh", output_activation="linear", seed=1)
+    history = nn.fit(model, X, 2 * y - 1, loss="hinge", optimizer=nn.SGD(model.parameters(), 0.1, momentum=0.5),
+                     epochs=40, batch_size=8, lam=1e-4, seed=3, progress=False, verbose=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 40 and lines[0].startswith("epoch    1  loss ")
+    assert history[-1].accuracy >= 0.9 and "accuracy" in lines[-1]
+    assert nn.accuracy(model, X, 2 * y - 1, loss="hinge") >= 0.9
+
+
+def test_fit_is_reproducible_and_multiclass():
+    X, y = nn.data.blobs(60, centers=3, seed=4)
+    runs = []
+    for _ in range(2):
+        model = nn.MLP(2, [8, 3], "tanh", output_activation="linear", seed=2)
+        runs.append(nn.fit(model, X, y, loss="softmax_cross_entropy", epochs=15, batch_size=10,
+                           optimizer=nn.Adam(model.parameters(), 0.05), progress=False).losses)
+    assert runs[0] == runs[1]
+    assert nn.accuracy(model, X, y) >= 0.95
+
+
+def test_fit_progress_bar_is_switchable(capsys):
+    X, y = nn.data.moons(10, seed=0)
+    model = nn.MLP(2, [2, 1])
+    nn.fit(model, X, y, epochs=3, progress=True)
+    assert "training" in capsys.readouterr().err
+    nn.fit(model, X, y, epochs=3, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_fit_bad_input():
+    model = nn.MLP(2, [1])
+    X, y = nn.data.moons(10, seed=0)
+    with pytest.raises(ValueError, match="10 samples in X but 9 labels"):
+        nn.fit(model, X, y[:9])
+    with pytest.raises(ValueError, match="epochs must be an integer ≥ 1"):
+        nn.fit(model, X, y, epochs=0)
+    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+        nn.fit(model, [[1, 2, 3]], [1])
+    with pytest.raises(ValueError, match="labels are classes 0..2"):
+        nn.fit(nn.MLP(2, [3]), X, y + 5)
+
+
+# ---------------------------------------------------------------- save / load
+
+
+def test_save_load_round_trip_is_exact(tmp_path):
+    model = nn.MLP(3, [4, 2], "tanh", output_activation="sigmoid", seed=9)
+    path = nn.save(model, tmp_path / "w.json")
+    back = nn.load(path)
+    assert back.sizes == model.sizes and back.output_activation == "sigmoid"
+    assert [p.data for p in back.parameters()] == [p.data for p in model.parameters()]
+    assert [p.label for p in back.parameters()] == [p.label for p in model.parameters()]
+    assert os.listdir(tmp_path) == ["w.json"]  # no temporary file left behind
+
+
+def test_load_checks_shapes_before_changing_anything(tmp_path):
+    path = nn.save(nn.MLP(3, [4, 2], seed=1), tmp_path / "w.json")
+    other = nn.MLP(3, [5, 2], seed=2)
+    before = [p.data for p in other.parameters()]
+    with pytest.raises(ValueError, match=r"sizes \[3, 4, 2\], the model has \[3, 5, 2\]"):
+        nn.load_weights(other, path)
+    assert [p.data for p in other.parameters()] == before
+    doc = json.loads(path.read_text())
+    doc["thetas"][1][0] = doc["thetas"][1][0][:-1]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=r"Θ\^\(2\) should be 2 × 5"):
+        nn.load(path)
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not a chainrule weights file"):
+        nn.load(path)
+
+
+def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
+    model = nn.MLP(2, [1], seed=0)
+    path = nn.save(model, tmp_path / "w.json")
+    saved = path.read_text()
+    monkeypatch.setattr(json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        nn.save(model, path)
+    assert path.read_text() == saved and os.listdir(tmp_path) == ["w.json"]
+
+
+# ---------------------------------------------------------------- data
+
+
+@pytest.mark.parametrize("name", sorted(nn.data.DATASETS))
+def test_datasets_are_seeded_and_shaped(name):
+    f = nn.data.DATASETS[name]
+    X, y = f(50, seed=3)
+    X2, y2 = f(50, seed=3)
+    X3, _ = f(50, seed=4)
+    assert X.shape == (50, 2) and y.shape == (50,)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2) and not np.array_equal(X, X3)
+    assert set(np.unique(y)) >= {0, 1}
+
+
+def test_xor_labels_follow_the_signs():
+    X, y = nn.data.xor(200, noise=0.0, seed=0)
+    assert np.array_equal(y, (X[:, 0] * X[:, 1] < 0).astype(int))
+
+
+def test_data_bad_input():
+    with pytest.raises(ValueError, match="n must be an integer ≥ 2"):
+        nn.data.moons(1)
+    with pytest.raises(ValueError, match="noise must be ≥ 0"):
+        nn.data.circles(10, noise=-1)
