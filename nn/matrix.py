@@ -243,15 +243,8 @@ def _check_lam(lam: float) -> float:
     return lam
 
 
-def cost(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
-         loss: str = "mse", lam: float = 0.0) -> float:
-    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of seed 000."""
-    return backprop(thetas, X, Y, activation, output_activation, loss, lam, _cost_only=True).cost
-
-
-def backprop(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
-             loss: str = "mse", lam: float = 0.0, *, _cost_only: bool = False) -> Backprop:
-    """The cost, its gradient with respect to every Θ, and the δ's of every layer (see the module doc)."""
+def _evaluate(thetas, X, Y, activation, output_activation, loss, lam):
+    """Checked inputs, the forward pass, the regularized cost J and ∂J/∂a^(L)."""
     thetas = _check_thetas(thetas)
     _activation(activation)
     output_activation = _activation(output_activation or activation, "output_activation")
@@ -260,13 +253,22 @@ def backprop(thetas, X, Y, activation: str = "sigmoid", output_activation: str |
     X = _check_X(X, thetas)
     m = X.shape[0]
     Y = _check_Y(Y, m, thetas[-1].shape[0])
-
     fw = _forward(thetas, X, activation, output_activation)
     J, dJ_da = loss_fn(fw.output, Y)
-    J += _regularization(thetas, lam, m)
-    if _cost_only:
-        return Backprop(J, [], [])
+    return thetas, output_activation, lam, m, fw, J + _regularization(thetas, lam, m), dJ_da
 
+
+def cost(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
+         loss: str = "mse", lam: float = 0.0) -> float:
+    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of seed 000."""
+    return _evaluate(thetas, X, Y, activation, output_activation, loss, lam)[5]
+
+
+def backprop(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
+             loss: str = "mse", lam: float = 0.0) -> Backprop:
+    """The cost, its gradient with respect to every Θ, and the δ's of every layer (see the module doc)."""
+    thetas, output_activation, lam, m, fw, J, dJ_da = _evaluate(
+        thetas, X, Y, activation, output_activation, loss, lam)
     L = len(thetas)
     deltas: list[np.ndarray] = [None] * L
     grads: list[np.ndarray] = [None] * L
