@@ -290,19 +290,23 @@ def weighted_sum(
     """
     if len(weights) != len(inputs):
         raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
+    for w in weights:
+        if not isinstance(w, Value):
+            raise TypeError(f"weighted_sum: weights must be Values, got {type(w).__name__}")
     xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
-    try:
-        wd = [w.data for w in weights]
-    except AttributeError:
-        bad = next(w for w in weights if not isinstance(w, Value))
-        raise TypeError(f"weighted_sum: weights must be Values, got {type(bad).__name__}") from None
+    if bias is not None and not isinstance(bias, Value):
+        bias = Value(bias)
+    return _weighted_sum(weights, xs, bias, label)
+
+
+def _weighted_sum(weights: Sequence[Value], xs: Sequence[Value], bias: Value | None, label: str | None) -> Value:
+    """`weighted_sum` for arguments already checked: equal lengths, all Values (nn's hot path)."""
+    wd = [w.data for w in weights]
     xd = [x.data for x in xs]
     if bias is None:
         # sum(map(mul)) runs the n multiply-adds in C, in the same order as a Python loop.
         z = sum(map(float.__mul__, wd, xd))
         return Value._result(z, (*weights, *xs), (*xd, *wd), "Σwx", label)
-    if not isinstance(bias, Value):
-        bias = Value(bias)
     # b + w₁x₁ + w₂x₂ + …, left to right: the very float micrograd's Neuron computes.
     z = sum(map(float.__mul__, wd, xd), bias.data)
     return Value._result(z, (*weights, *xs, bias), (*xd, *wd, 1.0), "Σwx+b", label)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import random
 from typing import Iterator, NamedTuple, Sequence
 
-from autograd import Value, weighted_sum
+from autograd import Value
+from autograd.value import _weighted_sum  # weighted_sum without re-checking inputs nn has checked
 
 from .init import debug_matrix, uniform_matrix
 
@@ -39,6 +40,15 @@ def _check_size(n: object, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"{what} must be an integer ≥ 1, got {n!r}")
     return n
+
+
+def _as_values(x: Sequence[Value | float], n: int) -> list[Value]:
+    """One sample as a list of n Values (numbers become constant leaves)."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"a sample must be a sequence of {n} numbers, got {type(x).__name__}")
+    if len(x) != n:
+        raise ValueError(f"expected {n} inputs, got {len(x)}")
+    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
 
 
 class Module:
@@ -96,23 +106,25 @@ class Neuron(Module):
         self._a_label = f"a_{j}^({l + 1})"
         self._g = _ACTIVATION_OPS[activation]
 
-    def forward(self, x: Sequence[Value]) -> tuple[Value, Value]:
+    def forward(self, x: Sequence[Value | float]) -> tuple[Value, Value]:
         """(z, a) for one sample `x` of `nin` Values (or numbers)."""
-        if len(x) != self.nin:
-            raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
+        return self._forward(_as_values(x, self.nin))
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        """a = g(b + Σᵢ wᵢxᵢ) for one sample."""
+        return self._forward(_as_values(x, self.nin))[1]
+
+    def _forward(self, xs: list[Value]) -> tuple[Value, Value]:
+        # xs: exactly nin Values, checked by the caller (the hot path of every forward pass)
         if self.fused:
-            z = weighted_sum(self.w, x, self.b, self._z_label)
+            z = _weighted_sum(self.w, xs, self.b, self._z_label)
         else:
-            z = self._elementary_z(x)
+            z = self._elementary_z(xs)
         if self._g is None:
             return z, z
         a = self._g(z)
         a.label = self._a_label
         return z, a
-
-    def __call__(self, x: Sequence[Value]) -> Value:
-        """a = g(b + Σᵢ wᵢxᵢ) for one sample."""
-        return self.forward(x)[1]
 
     def _elementary_z(self, x: Sequence[Value]) -> Value:
         """micrograd's graph: one `*` node per input and a chain of `+` nodes, b + w₁x₁ + w₂x₂ + …"""
@@ -166,12 +178,17 @@ class Layer(Module):
             for j, row in enumerate(matrix, start=1)
         ]
 
-    def __call__(self, x: Sequence[Value]) -> list[Value]:
-        return [n(x) for n in self.neurons]
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """The activations of the layer's neurons for one sample."""
+        return self._call(_as_values(x, self.nin))
 
-    def forward(self, x: Sequence[Value]) -> tuple[list[Value], list[Value]]:
+    def _call(self, xs: list[Value]) -> list[Value]:
+        return [n._forward(xs)[1] for n in self.neurons]
+
+    def forward(self, x: Sequence[Value | float]) -> tuple[list[Value], list[Value]]:
         """(z's, a's) of the layer's neurons for one sample."""
-        pairs = [n.forward(x) for n in self.neurons]
+        xs = _as_values(x, self.nin)
+        pairs = [n._forward(xs) for n in self.neurons]
         return [z for z, _ in pairs], [a for _, a in pairs]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -268,17 +285,17 @@ class MLP(Module):
 
     def inputs(self, x: Sequence[float | Value]) -> list[Value]:
         """One sample as labelled input Values x_1 … x_n (Values are passed through)."""
-        if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-            raise TypeError(f"a sample must be a sequence of {self.nin} numbers, got {type(x).__name__}")
-        if len(x) != self.nin:
-            raise ValueError(f"expected {self.nin} inputs, got {len(x)}")
-        return [xi if isinstance(xi, Value) else Value(xi, label) for xi, label in zip(x, self._input_labels)]
+        xs = _as_values(x, self.nin)
+        for v, label in zip(xs, self._input_labels):
+            if v.label is None:
+                v.label = label
+        return xs
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
         """The output layer's activations for one sample (a list, even with one output)."""
         out = self.inputs(x)
         for layer in self.layers:
-            out = layer(out)
+            out = layer._call(out)  # each layer's output has the next layer's width
         return out
 
     def trace(self, x: Sequence[float | Value]) -> Trace:
@@ -287,7 +304,8 @@ class MLP(Module):
         zs, activations = [], []
         out = inputs
         for layer in self.layers:
-            z, out = layer.forward(out)
+            pairs = [n._forward(out) for n in layer.neurons]
+            z, out = [z for z, _ in pairs], [a for _, a in pairs]
             zs.append(z)
             activations.append(out)
         return Trace(inputs, zs, activations)
