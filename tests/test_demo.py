@@ -1,0 +1,41 @@
+"""`chainrule demo` end to end in a small configuration; its files exist and are valid."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from nn.cli import main
+from nn.demo import run_demo
+
+
+def test_demo_runs_end_to_end_and_writes_valid_files(tmp_path):
+    lines: list[str] = []
+    files = run_demo(tmp_path / "out", epochs=25, samples=40, progress=False, say=lines.append)
+    text = "\n".join(lines)
+    assert "12 paths, 52 factors" in text and "backward() visits 22 edges" in text
+    assert "δ^(2)  engine" in text and "δ^(3)  engine" in text
+    assert "verdict: the three gradients agree" in text
+    assert text.count("— ok") == 2  # the course's check, λ = 0 and 3
+    assert sum(line.startswith("epoch ") for line in lines) == 25
+    names = sorted(p.name for p in files)
+    assert names == ["decision-boundary.png", "graph-2-2-2.png", "graph-2-2-2.svg", "loss-curve.png"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names  # no temporary files left
+    svg = ET.parse(tmp_path / "out" / "graph-2-2-2.svg").getroot()
+    assert "sum of the products" in " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    PIL = pytest.importorskip("PIL.Image")  # matplotlib depends on Pillow
+    for name in ("graph-2-2-2.png", "loss-curve.png", "decision-boundary.png"):
+        with PIL.open(tmp_path / "out" / name) as im:
+            im.verify()
+            assert im.format == "PNG" and im.size[0] > 100
+    for p in files:
+        assert f"wrote {p}" in text
+
+
+def test_demo_command_line(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--epochs", "3", "--samples", "20", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "epoch    3" in out and "wrote" in out
+    assert main(["demo", "--epochs", "0"]) == 2
+    assert "--epochs must be ≥ 1" in capsys.readouterr().err
