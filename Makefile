@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint dot clean
+.PHONY: demo test bench lint notebooks dot clean
 
 demo: $(STAMP) dot
 	$(BIN)/chainrule demo
@@ -14,6 +14,10 @@ test: $(STAMP) dot
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Re-execute the notebooks and save them with their outputs (their cells live in notebooks/src/).
+notebooks: $(STAMP) dot
+	$(BIN)/python notebooks/build.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograd nn tests bench

@@ -1,0 +1,71 @@
+"""Build the notebooks from their cells, execute them, and save them with their outputs.
+
+    .venv/bin/python notebooks/build.py            # all of them
+    .venv/bin/python notebooks/build.py 01 03      # those whose names start with 01 or 03
+
+The notebooks are committed with their outputs so that they read well on GitHub; the test
+suite executes them again (tests/test_notebooks.py). Each notebook's cells live in
+`notebooks/src/NN_name.py` as a list `CELLS` of ("md" | "code", text) pairs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+
+
+def load_cells(src: Path) -> list[tuple[str, str]]:
+    spec = importlib.util.spec_from_file_location(src.stem, src)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CELLS
+
+
+def make_notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for kind, text in cells:
+        text = text.strip("\n")
+        nb.cells.append(nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text))
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel, in this folder; an error in any cell raises."""
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    return nb
+
+
+def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main(prefixes: list[str]) -> int:
+    sources = sorted((HERE / "src").glob("[0-9][0-9]_*.py"))
+    for src in sources:
+        if prefixes and not any(src.stem.startswith(p) for p in prefixes):
+            continue
+        target = HERE / f"{src.stem}.ipynb"
+        print(f"building {target.name} ...", flush=True)
+        nb = execute(make_notebook(load_cells(src)))
+        write_atomically(nb, target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+CELLS = [
+("md", r"""
+# 3 · Drawing graphs
+
+`autograd.draw(root)` returns a `graphviz.Digraph`: every `Value` is a box with its label, data
+and grad, every op a small node of its own, and every edge carries its local derivative. In
+Jupyter the graph shows inline; `autograd.save(graph, "file.svg")` writes SVG, PNG or PDF.
+"""),
+("code", r"""
+from autograd import Value, draw, save
+a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+c = a * b; c.label = "c"
+d = (c + a).tanh(); d.label = "d"
+draw(d)          # before backward(): the picture says the grads are not computed yet
+"""),
+("code", r"""
+d.backward()
+draw(d)
+"""),
+("md", r"""
+## Elementary nodes versus neuron-level nodes
+
+micrograd builds a neuron from elementary `*` and `+` nodes. chainrule can do the same
+(`fused=False`), but by default a neuron's $z = b + \sum_i w_i x_i$ is ONE node whose local
+derivatives are $(x_1,\dots,x_n, w_1,\dots,w_n, 1)$ — the graph of the seeds' diagrams.
+"""),
+("code", r"""
+import nn
+from autograd import topological_order
+for fused in (False, True):
+    net = nn.MLP(2, [2, 2], activation="sigmoid", bias=False, init="debug", fused=fused)
+    J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
+    print(f"fused={fused}: {len(topological_order(J))} nodes")
+net = nn.MLP(2, [2, 2], activation="sigmoid", bias=False, init="debug", fused=False)
+J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]]); J.backward()
+draw(J)
+"""),
+("code", r"""
+net = nn.MLP(2, [2, 2], activation="sigmoid", bias=False, init="debug")
+J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]]); J.backward()
+draw(J)
+"""),
+("md", r"""
+## Highlighting the chain-rule paths of one parameter
+
+`highlight=leaf` colours each path from the leaf to the loss (blue, then orange, as in seed 001)
+and lists the path products in a legend; they sum to the leaf's grad.
+"""),
+("code", r"""
+import os, tempfile
+w11 = net.layers[0].neurons[0].w[0]
+g = draw(J, highlight=w11)
+print("wrote", save(g, os.path.join(tempfile.mkdtemp(), "2-2-2-highlighted.svg")))   # or .png, .pdf
+g
+"""),
+]
