@@ -12,16 +12,15 @@ subgradient `backward()` uses: keep check points away from kinks.
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from .value import Value
 
 __all__ = ["numerical_grad", "compare", "Comparison"]
 
 
-def numerical_grad(
-    f: Callable[[], Value | float], inputs: Sequence[Value], eps: float = 1e-6
-) -> list[float]:
+def numerical_grad(f: Callable[[], Value | float], inputs: Sequence[Value], eps: float = 1e-6) -> list[float]:
     """∂f/∂x for each x in `inputs`, by central differences.
 
     `f` takes no arguments and recomputes its result from the inputs' current `.data` (for

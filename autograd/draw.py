@@ -115,7 +115,9 @@ def draw(
         try:
             paths = chain_paths(root, highlight, limit=path_limit)
         except ValueError as exc:
-            raise ValueError(f"highlight: {exc}; pass a larger path_limit or highlight a parameter nearer the root") from None
+            raise ValueError(
+                f"highlight: {exc}; pass a larger path_limit or highlight a parameter nearer the root"
+            ) from None
         for k, p in enumerate(paths):
             colour = PALETTE[k % len(PALETTE)]
             for e in p.edges:
@@ -123,9 +125,12 @@ def draw(
                 if colour not in cols:
                     cols.append(colour)
 
-    g = graphviz.Digraph("chainrule", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25"},
-                         node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
+    g = graphviz.Digraph(
+        "chainrule",
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
+    )
     if not computed:
         g.attr(label="grads not computed yet: call backward() on the root", labelloc="t", fontsize="12")
 
@@ -146,23 +151,36 @@ def draw(
             return g
         if grp not in subgraphs:
             title = f"{grp} (inputs)" if grp == "layer 1" else grp
-            subgraphs[grp] = graphviz.Digraph(name=f"cluster_{len(subgraphs)}",
-                                              graph_attr={"label": title, "style": "rounded,dashed", "color": "#999999"})
+            subgraphs[grp] = graphviz.Digraph(
+                name=f"cluster_{len(subgraphs)}",
+                graph_attr={"label": title, "style": "rounded,dashed", "color": "#999999"},
+            )
         return subgraphs[grp]
 
     for v in nodes:
         label = f"<B>{_html_label(v.label)}</B>" if v.label is not None else ""
         grad = fmt(v.grad) if computed else "not computed"
-        cells = (f'<TD>{label}</TD>' if label else "") + f"<TD>data {fmt(v.data)}</TD><TD>grad {grad}</TD>"
-        on_path = highlight is not None and (v is highlight or v is root or any(
-            (id(p), id(v)) in path_colours for p in v.parents))
+        cells = (f"<TD>{label}</TD>" if label else "") + f"<TD>data {fmt(v.data)}</TD><TD>grad {grad}</TD>"
+        on_path = highlight is not None and (
+            v is highlight or v is root or any((id(p), id(v)) in path_colours for p in v.parents)
+        )
         border = ' COLOR="#1f77b4"' if on_path else ""
-        container(v).node(name[v], f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{border}><TR>{cells}</TR></TABLE>>',
-                          shape="plaintext")
+        container(v).node(
+            name[v],
+            f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{border}><TR>{cells}</TR></TABLE>>',
+            shape="plaintext",
+        )
         if v.parents:
             op = f"op{name[v][1:]}"
-            container(v).node(op, html.escape(v.op), shape="circle" if len(v.op) <= 2 else "ellipse",
-                              fontsize="10", width="0.3", height="0.3", margin="0.02")
+            container(v).node(
+                op,
+                html.escape(v.op),
+                shape="circle" if len(v.op) <= 2 else "ellipse",
+                fontsize="10",
+                width="0.3",
+                height="0.3",
+                margin="0.02",
+            )
             # op → v carries every path that enters v through any of its parents
             coloured = list(dict.fromkeys(c for p in v.parents for c in path_colours.get((id(p), id(v)), [])))
             g.edge(op, name[v], **({"color": ":".join(coloured), "penwidth": "2.2"} if coloured else {}))
@@ -181,18 +199,26 @@ def draw(
         rows = []
         for k, p in enumerate(paths):
             colour = PALETTE[k % len(PALETTE)]
-            chain = " → ".join([_html_label(highlight.label) if highlight.label else "leaf"] +
-                               [_html_label(e.child.label) if e.child.label else html.escape(e.child.op) for e in p.edges])
+            chain = " → ".join(
+                [_html_label(highlight.label) if highlight.label else "leaf"]
+                + [_html_label(e.child.label) if e.child.label else html.escape(e.child.op) for e in p.edges]
+            )
             factors = " · ".join(fmt(e.local) for e in p.edges)
-            rows.append(f'<TR><TD BGCOLOR="{colour}"> </TD><TD ALIGN="LEFT">path {k + 1}: {chain}</TD>'
-                        f'<TD ALIGN="LEFT">{factors} = {fmt(p.product)}</TD></TR>')
+            rows.append(
+                f'<TR><TD BGCOLOR="{colour}"> </TD><TD ALIGN="LEFT">path {k + 1}: {chain}</TD>'
+                f'<TD ALIGN="LEFT">{factors} = {fmt(p.product)}</TD></TR>'
+            )
         total = sum(p.product for p in paths)
         leaf = _html_label(highlight.label) if highlight.label else "leaf"
         root_name = _html_label(root.label) if root.label else "root"
         grad_note = f" = grad {fmt(highlight.grad)}" if computed else " (grads not computed yet)"
-        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT"><B>sum of the products</B></TD>'
-                    f'<TD ALIGN="LEFT"><B>∂{root_name}/∂{leaf} = {fmt(total)}{grad_note}</B></TD></TR>')
-        g.node("legend", f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', shape="plaintext")
+        rows.append(
+            f'<TR><TD></TD><TD ALIGN="LEFT"><B>sum of the products</B></TD>'
+            f'<TD ALIGN="LEFT"><B>∂{root_name}/∂{leaf} = {fmt(total)}{grad_note}</B></TD></TR>'
+        )
+        g.node(
+            "legend", f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', shape="plaintext"
+        )
     return g
 
 
@@ -210,6 +236,9 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
             "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
             "or see https://graphviz.org/download/"
         ) from None
+    except graphviz.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip()
+        raise RuntimeError(f"graphviz's dot could not render the graph: {detail}") from None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

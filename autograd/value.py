@@ -17,9 +17,9 @@ to chase.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
-from typing import Iterable, Iterator, Sequence
 
 __all__ = [
     "Value",
@@ -100,15 +100,11 @@ class Value:
             if not isinstance(p, Value):
                 raise TypeError(f"op {op!r}: parents must be Values, got {type(p).__name__}")
         if len(parents) != len(local_grads):
-            raise ValueError(
-                f"op {op!r}: {len(parents)} parents but {len(local_grads)} local derivatives"
-            )
+            raise ValueError(f"op {op!r}: {len(parents)} parents but {len(local_grads)} local derivatives")
         return Value._result(_as_float(data, f"op {op!r} output"), parents, local_grads, op, label)
 
     @staticmethod
-    def _result(
-        data: float, parents: tuple, local_grads: tuple, op: str, label: str | None = None
-    ) -> Value:
+    def _result(data: float, parents: tuple, local_grads: tuple, op: str, label: str | None = None) -> Value:
         """The node an op returns. Every op goes through here, so anomaly mode is checked once."""
         # Built without __init__: the op already has a float, and skipping the type check
         # makes node creation, the hot path of every forward pass, about twice as fast.
@@ -183,9 +179,7 @@ class Value:
         if a == 0.0 and n < 0.0:
             raise ZeroDivisionError(f"op '**': 0.0 ** {n!r} is undefined (0 to a negative power)")
         if a < 0.0 and not n.is_integer():
-            raise ValueError(
-                f"op '**': {a!r} ** {n!r} is not a real number (negative base, fractional exponent)"
-            )
+            raise ValueError(f"op '**': {a!r} ** {n!r} is not a real number (negative base, fractional exponent)")
         try:
             out = a**n
         except OverflowError:
@@ -267,9 +261,7 @@ def _pow_value(base: Value, exponent: Value) -> Value:
     """aᵇ with both a Value: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a, defined for a > 0."""
     a, b = base.data, exponent.data
     if a <= 0.0:
-        raise ValueError(
-            f"op '**': {a!r} ** Value({b!r}) needs a base > 0 (∂/∂b = aᵇ·ln a is undefined)"
-        )
+        raise ValueError(f"op '**': {a!r} ** Value({b!r}) needs a base > 0 (∂/∂b = aᵇ·ln a is undefined)")
     try:
         out = a**b
     except OverflowError:

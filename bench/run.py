@@ -66,8 +66,9 @@ def micrograd_epochs(model, X, Y, epochs: int) -> tuple[list[float], list[float]
 
 def l2_all(params: list[Value], alpha: float) -> Value:
     """α·Σp² over every parameter as ONE node (local derivatives 2αp), to match micrograd's demo."""
-    return Value.from_op(alpha * sum(p.data * p.data for p in params), params,
-                         [2.0 * alpha * p.data for p in params], "α Σp²")
+    return Value.from_op(
+        alpha * sum(p.data * p.data for p in params), params, [2.0 * alpha * p.data for p in params], "α Σp²"
+    )
 
 
 def chainrule_epochs(model: nn.MLP, X, Y, epochs: int) -> tuple[list[float], list[float]]:
@@ -301,8 +302,14 @@ def matrix_figures(m_digits: int, sizes_small: list[int], m_small: int, repeat: 
 
     t_engine = median_time(engine, repeat)
     t_matrix = median_time(lambda: matrix.backprop(th, Xs, Ys, loss="mse"), repeat)
-    return {"digits_ms": 1e3 * t_digits, "m_digits": m_digits, "engine_ms": 1e3 * t_engine,
-            "matrix_ms": 1e3 * t_matrix, "small": sizes_small, "m_small": m_small}
+    return {
+        "digits_ms": 1e3 * t_digits,
+        "m_digits": m_digits,
+        "engine_ms": 1e3 * t_engine,
+        "matrix_ms": 1e3 * t_matrix,
+        "small": sizes_small,
+        "m_small": m_small,
+    }
 
 
 # ---------------------------------------------------------------- the table
@@ -319,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     fast = max(slow, 3 if quick else 30)
     n = 20 if quick else 100
 
-    print(f"chainrule benchmark — Python {sys.version.split()[0]}, numpy {np.__version__}"
-          f"{' (quick)' if quick else ''}\n")
+    print(
+        f"chainrule benchmark — Python {sys.version.split()[0]}, numpy {np.__version__}{' (quick)' if quick else ''}\n"
+    )
     res = demo_workload(slow, fast, n)
     ms = {k: 1e3 * statistics.median(t) for k, (_, t) in res.items()}
     base = res["micrograd"][0]
@@ -331,8 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   {k:<24}{ms[k]:>12.2f}{ms[k] / ms['chainrule']:>13.2f}×{agree[k]:>27.1e}")
     speedup = ms["micrograd"] / ms["chainrule"]
     floor = ms["chainrule"] / ms["floats by hand"]
-    print(f"   chainrule is {speedup:.1f}× faster than micrograd (target ≥ 40×), "
-          f"{ms['micrograd, gc off'] / ms['chainrule']:.1f}× faster than micrograd with gc off,")
+    print(
+        f"   chainrule is {speedup:.1f}× faster than micrograd (target ≥ 40×), "
+        f"{ms['micrograd, gc off'] / ms['chainrule']:.1f}× faster than micrograd with gc off,"
+    )
     print(f"   and {floor:.2f}× the hand-written floats (target ≤ 5×)")
     ok_traj = all(v < 1e-9 for v in agree.values())
     print(f"   loss trajectories agree to 1e-9 over {slow} epochs: {'yes' if ok_traj else 'NO'}\n")
@@ -345,10 +355,14 @@ def main(argv: list[str] | None = None) -> int:
     b_tanh = bytes_per_node(chainrule_tanh_chain, nb)
     b_mg = bytes_per_node(micrograd_relu_chain, nb)
     print("2. deep chains and memory (one unary op per node)")
-    print(f"   chainrule backpropagates a {depth:,}-deep chain in {t_chain:.2f} s (target 10⁶); "
-          f"micrograd's deepest: {mg_depth:,} (recursion limit {sys.getrecursionlimit()})")
-    print(f"   bytes per node, a relu chain: chainrule {b_cr:.0f} (target ≤ 300), micrograd {b_mg:.0f}; "
-          f"chainrule with tanh (a new float per node): {b_tanh:.0f}\n")
+    print(
+        f"   chainrule backpropagates a {depth:,}-deep chain in {t_chain:.2f} s (target 10⁶); "
+        f"micrograd's deepest: {mg_depth:,} (recursion limit {sys.getrecursionlimit()})"
+    )
+    print(
+        f"   bytes per node, a relu chain: chainrule {b_cr:.0f} (target ≤ 300), micrograd {b_mg:.0f}; "
+        f"chainrule with tanh (a new float per node): {b_tanh:.0f}\n"
+    )
 
     xs = [Value(float(i)) for i in range(nb)]
     t0 = time.perf_counter()
@@ -361,15 +375,29 @@ def main(argv: list[str] | None = None) -> int:
     mf = matrix_figures(500 if quick else 5000, [20, 10, 5], 10 if quick else 50, 2 if quick else 5)
     print("4. the matrix implementation (nn.matrix)")
     print(f"   one gradient of 400-25-10 on m = {mf['m_digits']:,} samples: {mf['digits_ms']:.1f} ms")
-    print(f"   {'-'.join(map(str, mf['small']))} on m = {mf['m_small']}: engine {mf['engine_ms']:.2f} ms, "
-          f"matrix {mf['matrix_ms']:.3f} ms — the matrix form is {mf['engine_ms'] / mf['matrix_ms']:.0f}× faster")
+    print(
+        f"   {'-'.join(map(str, mf['small']))} on m = {mf['m_small']}: engine {mf['engine_ms']:.2f} ms, "
+        f"matrix {mf['matrix_ms']:.3f} ms — the matrix form is {mf['engine_ms'] / mf['matrix_ms']:.0f}× faster"
+    )
 
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"ms_per_epoch": ms, "trajectory_max_diff": agree, "speedup_vs_micrograd": speedup,
-                       "vs_floats": floor, "chain_depth": depth, "chain_seconds": t_chain,
-                       "micrograd_deepest": mg_depth, "bytes_per_node": {"chainrule": b_cr, "chainrule_tanh": b_tanh, "micrograd": b_mg},
-                       "sum_ms": 1e3 * t_sum, "matrix": mf}, f, indent=1)
+            json.dump(
+                {
+                    "ms_per_epoch": ms,
+                    "trajectory_max_diff": agree,
+                    "speedup_vs_micrograd": speedup,
+                    "vs_floats": floor,
+                    "chain_depth": depth,
+                    "chain_seconds": t_chain,
+                    "micrograd_deepest": mg_depth,
+                    "bytes_per_node": {"chainrule": b_cr, "chainrule_tanh": b_tanh, "micrograd": b_mg},
+                    "sum_ms": 1e3 * t_sum,
+                    "matrix": mf,
+                },
+                f,
+                indent=1,
+            )
     return 0 if ok_traj else 1
 
 

@@ -11,7 +11,7 @@ sees both the engine's networks and NumPy's matrices.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

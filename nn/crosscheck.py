@@ -16,7 +16,8 @@ What it is not: a unit test of either side alone; it is the evidence that they a
 from __future__ import annotations
 
 import argparse
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +27,17 @@ from .convert import mlp_from_thetas, thetas_from_mlp
 from .init import debug_matrix
 from .module import MLP
 
-__all__ = ["cross_check", "course_check", "make_report", "sample_batch", "engine_backprop", "Report", "Row",
-           "CourseCheck", "add_parser"]
+__all__ = [
+    "cross_check",
+    "course_check",
+    "make_report",
+    "sample_batch",
+    "engine_backprop",
+    "Report",
+    "Row",
+    "CourseCheck",
+    "add_parser",
+]
 
 ENGINE_VS_MATRIX = 1e-9
 VS_NUMERICAL = 1e-7
@@ -61,13 +71,18 @@ class Report(NamedTuple):
         return all(r.ok for r in self.rows)
 
     def __str__(self) -> str:
-        lines = [self.title, f"{'comparison':<22}{'layer':<10}{'max |a−b|':>12}{'‖a−b‖/‖a+b‖':>14}  {'tolerance':>9}  verdict"]
+        lines = [
+            self.title,
+            f"{'comparison':<22}{'layer':<10}{'max |a−b|':>12}{'‖a−b‖/‖a+b‖':>14}  {'tolerance':>9}  verdict",
+        ]
         for r in self.rows:
             lines.append(
                 f"{r.what:<22}{r.layer:<10}{r.max_abs:>12.3e}{r.relative:>14.3e}  {r.tolerance:>9.0e}  "
                 f"{'ok' if r.ok else 'FAIL'}"
             )
-        lines.append("verdict: " + ("the three gradients agree" if self.ok else "DISAGREEMENT — see the rows marked FAIL"))
+        lines.append(
+            "verdict: " + ("the three gradients agree" if self.ok else "DISAGREEMENT — see the rows marked FAIL")
+        )
         return "\n".join(lines)
 
 
@@ -96,8 +111,15 @@ def make_report(
     for i in range(len(engine_deltas)):
         rows.append(_row("δ engine vs matrix", f"δ^({i + 2})", engine_deltas[i], matrix_deltas[i], ENGINE_VS_MATRIX))
     if numerical is not None:
-        rows.append(_row("engine vs numerical", "all", np.concatenate([np.ravel(g) for g in engine]),
-                         np.concatenate([np.ravel(g) for g in numerical]), VS_NUMERICAL))
+        rows.append(
+            _row(
+                "engine vs numerical",
+                "all",
+                np.concatenate([np.ravel(g) for g in engine]),
+                np.concatenate([np.ravel(g) for g in numerical]),
+                VS_NUMERICAL,
+            )
+        )
     return Report(title, rows)
 
 
@@ -119,7 +141,9 @@ def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tupl
     return X, Y
 
 
-def engine_backprop(mlp: MLP, X: np.ndarray, Y: np.ndarray, loss: str, lam: float) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+def engine_backprop(
+    mlp: MLP, X: np.ndarray, Y: np.ndarray, loss: str, lam: float
+) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
     """(cost, Θ-shaped gradients, δ's per layer) from the scalar engine's `backward()`."""
     traces = [mlp.trace(list(x)) for x in X]
     J = engine_losses.get_loss(loss)([t.output for t in traces], Y.tolist())
@@ -168,16 +192,19 @@ def cross_check(
     J, grads, deltas = engine_backprop(mlp, np.asarray(X, dtype=float), np.asarray(Y, dtype=float), loss, lam)
     num = None
     if numerical:
-        num = matrix.numerical_gradients(thetas, X, Y, eps=eps, activation=activation,
-                                         output_activation=output_activation, loss=loss, lam=lam)
+        num = matrix.numerical_gradients(
+            thetas, X, Y, eps=eps, activation=activation, output_activation=output_activation, loss=loss, lam=lam
+        )
     if not mlp.bias:  # no bias parameters in the engine: compare the weight columns only
         grads = [g[:, 1:] for g in grads]
         mgrads = [g[:, 1:] for g in res.gradients]
         num = None if num is None else [g[:, 1:] for g in num]
     else:
         mgrads = res.gradients
-    title = (f"cross-check: sizes {mlp.sizes}, {activation} → {output_activation}, {loss}, λ = {lam:g}, "
-             f"m = {len(X)}; cost engine {J:.12g}, matrix {res.cost:.12g}")
+    title = (
+        f"cross-check: sizes {mlp.sizes}, {activation} → {output_activation}, {loss}, λ = {lam:g}, "
+        f"m = {len(X)}; cost engine {J:.12g}, matrix {res.cost:.12g}"
+    )
     return make_report(title, grads, mgrads, num, deltas, res.deltas)
 
 
@@ -194,9 +221,11 @@ class CourseCheck(NamedTuple):
         return self.matrix_relative < 1e-9 and self.engine_relative < 1e-9
 
     def __str__(self) -> str:
-        return (f"course check 3-5-3, m = 5, λ = {self.lam:g}: cost {self.cost:.6f}; relative difference "
-                f"to numerical: matrix {self.matrix_relative:.2e}, engine {self.engine_relative:.2e} "
-                f"(must be < 1e-9) — {'ok' if self.ok else 'FAIL'}")
+        return (
+            f"course check 3-5-3, m = 5, λ = {self.lam:g}: cost {self.cost:.6f}; relative difference "
+            f"to numerical: matrix {self.matrix_relative:.2e}, engine {self.engine_relative:.2e} "
+            f"(must be < 1e-9) — {'ok' if self.ok else 'FAIL'}"
+        )
 
 
 def course_data() -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -217,8 +246,9 @@ def course_check(lam: float = 0.0) -> CourseCheck:
     res = matrix.backprop(thetas, X, Y, **kw)
     mlp = mlp_from_thetas(thetas, "sigmoid")
     _, engine_grads, _ = engine_backprop(mlp, X, Y, "cross_entropy", lam)
-    return CourseCheck(lam, res.cost, matrix.relative_difference(res.gradients, num),
-                       matrix.relative_difference(engine_grads, num))
+    return CourseCheck(
+        lam, res.cost, matrix.relative_difference(res.gradients, num), matrix.relative_difference(engine_grads, num)
+    )
 
 
 # ---------------------------------------------------------------- `chainrule check`
@@ -257,12 +287,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sizes", type=_sizes, default=[3, 5, 3], help="layer sizes, e.g. 3,5,3 (default)")
     p.add_argument("--activation", choices=matrix.ACTIVATIONS, default="sigmoid")
-    p.add_argument("--output-activation", choices=matrix.ACTIVATIONS, default=None,
-                   help="of the output layer (default: as --activation; sigmoid for cross_entropy)")
+    p.add_argument(
+        "--output-activation",
+        choices=matrix.ACTIVATIONS,
+        default=None,
+        help="of the output layer (default: as --activation; sigmoid for cross_entropy)",
+    )
     p.add_argument("--loss", choices=matrix.LOSSES, default="cross_entropy")
     p.add_argument("--lam", type=float, default=0.0, help="L2 regularization λ (default 0)")
     p.add_argument("--m", type=int, default=5, help="samples in the batch (default 5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--course", action="store_true", help="run the course's 3-5-3 check with λ = 0 and 3")
     p.set_defaults(func=_run)
-

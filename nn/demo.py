@@ -53,21 +53,30 @@ def seeds_network(say) -> tuple[MLP, object]:
         say(f"{p.label:<12}{p.data:>11.6f}{p.grad:>20.10f}{sum(q.product for q in paths):>18.10f}  {len(paths)}")
     n_paths, factors = count_paths(J, net.parameters())
     edges = sum(len(v.parents) for v in topological_order(J))
-    say(f"\nchain rule written out: {n_paths} paths, {factors} factors (seed 001 counts 52);"
-        f" backward() visits {edges} edges, one multiply-add each")
+    say(
+        f"\nchain rule written out: {n_paths} paths, {factors} factors (seed 001 counts 52);"
+        f" backward() visits {edges} edges, one multiply-add each"
+    )
 
     res = matrix.backprop(thetas_from_mlp(net), np.array([x]), np.array([y]), loss="mse")
     say("\nδ = ∂J/∂z per layer: the engine's z grads beside the matrix implementation's δ's")
     for l, (zs, d) in enumerate(zip(trace.z, res.deltas), start=2):
         engine = [z.grad for z in zs]
         diff = max(abs(a - b) for a, b in zip(engine, d[0]))
-        say(f"δ^({l})  engine {np.array2string(np.array(engine), precision=10)}"
-            f"   matrix {np.array2string(d[0], precision=10)}   max |diff| {diff:.1e}")
+        say(
+            f"δ^({l})  engine {np.array2string(np.array(engine), precision=10)}"
+            f"   matrix {np.array2string(d[0], precision=10)}   max |diff| {diff:.1e}"
+        )
     return net, J
 
 
-def run_demo(out: str | os.PathLike = "chainrule-out", epochs: int = 60, samples: int = 100,
-             progress: bool | None = True, say=print) -> list[Path]:
+def run_demo(
+    out: str | os.PathLike = "chainrule-out",
+    epochs: int = 60,
+    samples: int = 100,
+    progress: bool | None = True,
+    say=print,
+) -> list[Path]:
     """Run the tour, write its files into `out`, and return their paths."""
     import matplotlib
 
@@ -90,8 +99,17 @@ def run_demo(out: str | os.PathLike = "chainrule-out", epochs: int = 60, samples
     X, y = moons(samples, noise=0.1, seed=1)
     model = MLP(2, [16, 16, 1], activation="tanh", output_activation="sigmoid", seed=0)
     say(f"{model}, cross-entropy, Adam(lr=0.05), full batch, {epochs} epochs")
-    history = fit(model, X, y, loss="cross_entropy", optimizer=Adam(model.parameters(), lr=0.05), epochs=epochs,
-                  progress=progress, verbose=True, log=None if progress else say)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="cross_entropy",
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs,
+        progress=progress,
+        verbose=True,
+        log=None if progress else say,
+    )
     say(f"final accuracy on the training set: {accuracy(model, X, y):.1%}")
 
     _heading("4 · Files", say)
@@ -108,8 +126,10 @@ def run_demo(out: str | os.PathLike = "chainrule-out", epochs: int = 60, samples
     plt.close(fig)
 
     # the boundary over a grid, evaluated with the matrix form: one vectorized pass, no graph
-    xx, yy = np.meshgrid(np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 150),
-                         np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, 150))
+    xx, yy = np.meshgrid(
+        np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 150),
+        np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, 150),
+    )
     grid = np.c_[xx.ravel(), yy.ravel()]
     prob = matrix.forward(thetas_from_mlp(model), grid, "tanh", "sigmoid").output.reshape(xx.shape)
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -149,8 +169,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="the tour: the seeds' network, the cross-check, training, graphs and plots",
-                       description="Run the whole tour on built-in data and write its pictures to a folder.")
+    p = sub.add_parser(
+        "demo",
+        help="the tour: the seeds' network, the cross-check, training, graphs and plots",
+        description="Run the whole tour on built-in data and write its pictures to a folder.",
+    )
     p.add_argument("--out", default="chainrule-out", help="folder for the files (default ./chainrule-out)")
     p.add_argument("--epochs", type=int, default=60, help="training epochs (default 60)")
     p.add_argument("--samples", type=int, default=100, help="two-moons points (default 100)")

@@ -58,8 +58,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.example:
         mlp = example(args.example, fused=not args.elementary)
     else:
-        mlp = MLP(args.sizes[0], args.sizes[1:], activation=args.activation, bias=args.bias,
-                  fused=not args.elementary, seed=args.seed)
+        mlp = MLP(
+            args.sizes[0],
+            args.sizes[1:],
+            activation=args.activation,
+            bias=args.bias,
+            fused=not args.elementary,
+            seed=args.seed,
+        )
     x = args.sample if args.sample is not None else [0.5 * (i + 1) / mlp.nin for i in range(mlp.nin)]
     out = mlp(x)
     if args.target is not None:
@@ -79,15 +85,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("graph", help="draw a small network's computation graph to SVG, PNG or PDF",
-                       description="Draw the computation graph of a small network; with --target, after "
-                                   "one backward pass of J = mse, optionally highlighting one parameter's paths.")
+    p = sub.add_parser(
+        "graph",
+        help="draw a small network's computation graph to SVG, PNG or PDF",
+        description="Draw the computation graph of a small network; with --target, after "
+        "one backward pass of J = mse, optionally highlighting one parameter's paths.",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--example", choices=sorted(EXAMPLES), help="the seeds' 1-1-1 or 2-2-2 network")
     which.add_argument("--sizes", type=_sizes, default=[2, 2, 2], help="layer sizes, e.g. 2,3,1 (default 2,2,2)")
     p.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid")
     p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True, help="neurons with biases (default)")
-    p.add_argument("--elementary", action="store_true", help="micrograd-style * and + nodes instead of one z node per neuron")
+    p.add_argument(
+        "--elementary", action="store_true", help="micrograd-style * and + nodes instead of one z node per neuron"
+    )
     p.add_argument("--seed", type=int, default=0, help="for the random initial weights")
     p.add_argument("--sample", type=_numbers, help="the input, e.g. 0.35,0.9")
     p.add_argument("--target", type=_numbers, help="the target; draws J = mse after one backward pass")

@@ -32,9 +32,7 @@ def default_epsilon(fan_in: int, fan_out: int) -> float:
     return math.sqrt(6.0) / math.sqrt(fan_in + fan_out)
 
 
-def uniform_matrix(
-    fan_out: int, fan_in: int, rng: random.Random, epsilon: float | None = None
-) -> list[list[float]]:
+def uniform_matrix(fan_out: int, fan_in: int, rng: random.Random, epsilon: float | None = None) -> list[list[float]]:
     """A `fan_out × (1 + fan_in)` matrix, each entry uniform in [−ε, ε] (column 0: the biases).
 
     `rng` is a `random.Random` you seed: no global random state is read or changed.

@@ -67,7 +67,7 @@ def _read(path: str | os.PathLike) -> dict:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not a chainrule weights file (invalid JSON: {exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a chainrule weights file (no \"format\": \"{FORMAT}\")")
+        raise ValueError(f'{path}: not a chainrule weights file (no "format": "{FORMAT}")')
     return doc
 
 
@@ -77,8 +77,12 @@ def load(path: str | os.PathLike) -> MLP:
     try:
         sizes = doc["sizes"]
         model = MLP(
-            sizes[0], sizes[1:], activation=doc["activation"],
-            output_activation=doc["output_activation"], bias=doc["bias"], fused=doc.get("fused", True),
+            sizes[0],
+            sizes[1:],
+            activation=doc["activation"],
+            output_activation=doc["output_activation"],
+            bias=doc["bias"],
+            fused=doc.get("fused", True),
         )
     except (KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"{path}: the architecture is incomplete or malformed ({exc!r})") from None

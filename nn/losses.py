@@ -19,7 +19,7 @@ does; the matrix implementation (`nn.matrix`) computes the same numbers independ
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from autograd import Value
 
@@ -106,8 +106,7 @@ def cross_entropy(outputs, targets) -> Value:
         p = ai.data
         if not 0.0 <= p <= 1.0:
             raise ValueError(
-                f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; "
-                f"use a sigmoid output layer"
+                f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; use a sigmoid output layer"
             )
         p = min(max(p, CLIP), 1.0 - CLIP)
         J -= yi * math.log(p) + (1.0 - yi) * math.log(1.0 - p)

@@ -22,7 +22,8 @@ agreement between the two (see `nn.crosscheck`) is evidence, not a tautology.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -98,7 +99,9 @@ def _cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     m = A.shape[0]
     if np.any((A < 0.0) | (A > 1.0)):
         bad = A[(A < 0.0) | (A > 1.0)].flat[0]
-        raise ValueError(f"cross_entropy: outputs must be in [0, 1] (probabilities), got {bad!r}; use a sigmoid output layer")
+        raise ValueError(
+            f"cross_entropy: outputs must be in [0, 1] (probabilities), got {bad!r}; use a sigmoid output layer"
+        )
     P = np.clip(A, CLIP, 1.0 - CLIP)
     J = -float(np.sum(Y * np.log(P) + (1.0 - Y) * np.log(1.0 - P))) / m
     return J, -(Y / P - (1.0 - Y) / (1.0 - P)) / m
@@ -123,7 +126,12 @@ def _softmax_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndar
     return -float(np.sum(Y * log_P)) / m, (P * Y.sum(axis=1, keepdims=True) - Y) / m
 
 
-_LOSSES = {"mse": _mse, "cross_entropy": _cross_entropy, "hinge": _hinge, "softmax_cross_entropy": _softmax_cross_entropy}
+_LOSSES = {
+    "mse": _mse,
+    "cross_entropy": _cross_entropy,
+    "hinge": _hinge,
+    "softmax_cross_entropy": _softmax_cross_entropy,
+}
 LOSSES = tuple(_LOSSES)
 
 
@@ -258,17 +266,18 @@ def _evaluate(thetas, X, Y, activation, output_activation, loss, lam):
     return thetas, output_activation, lam, m, fw, J + _regularization(thetas, lam, m), dJ_da
 
 
-def cost(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
-         loss: str = "mse", lam: float = 0.0) -> float:
+def cost(
+    thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None, loss: str = "mse", lam: float = 0.0
+) -> float:
     """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of seed 000."""
     return _evaluate(thetas, X, Y, activation, output_activation, loss, lam)[5]
 
 
-def backprop(thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None,
-             loss: str = "mse", lam: float = 0.0) -> Backprop:
+def backprop(
+    thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None, loss: str = "mse", lam: float = 0.0
+) -> Backprop:
     """The cost, its gradient with respect to every Θ, and the δ's of every layer (see the module doc)."""
-    thetas, output_activation, lam, m, fw, J, dJ_da = _evaluate(
-        thetas, X, Y, activation, output_activation, loss, lam)
+    thetas, output_activation, lam, m, fw, J, dJ_da = _evaluate(thetas, X, Y, activation, output_activation, loss, lam)
     L = len(thetas)
     deltas: list[np.ndarray] = [None] * L
     grads: list[np.ndarray] = [None] * L
@@ -318,8 +327,17 @@ def relative_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> flo
     return float(num / den)
 
 
-def train(thetas, X, Y, lr: float = 0.1, epochs: int = 100, activation: str = "sigmoid",
-          output_activation: str | None = None, loss: str = "mse", lam: float = 0.0) -> tuple[list[np.ndarray], list[float]]:
+def train(
+    thetas,
+    X,
+    Y,
+    lr: float = 0.1,
+    epochs: int = 100,
+    activation: str = "sigmoid",
+    output_activation: str | None = None,
+    loss: str = "mse",
+    lam: float = 0.0,
+) -> tuple[list[np.ndarray], list[float]]:
     """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step."""
     if not lr > 0.0:
         raise ValueError(f"lr must be > 0, got {lr!r}")

@@ -14,7 +14,8 @@ Values; a batch is a list of samples, and a loss takes the list of outputs.
 from __future__ import annotations
 
 import random
-from typing import Iterator, NamedTuple, Sequence
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from autograd import Value
 from autograd.value import _weighted_sum  # weighted_sum without re-checking inputs nn has checked
@@ -192,11 +193,7 @@ class Layer(Module):
         return [z for z, _ in pairs], [a for _, a in pairs]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"neurons.{j}.{name}", p)
-            for j, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} → {self.nout}, {self.neurons[0].activation})"
@@ -272,9 +269,7 @@ class MLP(Module):
         self.layers = []
         for l, (s_in, s_out) in enumerate(zip(self.sizes, self.sizes[1:]), start=1):
             last = l == len(nouts)
-            matrix = (
-                debug_matrix(s_out, s_in) if init == "debug" else uniform_matrix(s_out, s_in, rng, epsilon)
-            )
+            matrix = debug_matrix(s_out, s_in) if init == "debug" else uniform_matrix(s_out, s_in, rng, epsilon)
             act = self.output_activation if last else activation
             self.layers.append(Layer(s_in, s_out, act, bias, fused, matrix=matrix, layer=l))
         self._input_labels = [f"x_{i}" for i in range(1, nin + 1)]
@@ -316,9 +311,7 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
+            (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def __iter__(self) -> Iterator[Layer]:

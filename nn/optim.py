@@ -10,7 +10,7 @@ What it is not: a scheduler or a clipper; change `lr` between steps if you need 
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from autograd import Value
 

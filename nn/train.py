@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import random
 import sys
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from autograd import Value
 
@@ -171,9 +172,7 @@ def fit(
                 J.backward()
                 optimizer.step()
                 total_loss += J.data * len(batch)
-                verdicts.extend(
-                    _correct([a.data for a in o], targets[i], loss_name) for o, i in zip(outputs, batch)
-                )
+                verdicts.extend(_correct([a.data for a in o], targets[i], loss_name) for o, i in zip(outputs, batch))
             acc = None if any(v is None for v in verdicts) else sum(verdicts) / m
             record = Epoch(epoch, total_loss / m, acc)
             history.append(record)

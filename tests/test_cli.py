@@ -50,8 +50,19 @@ def test_check_bad_options_exit_2(capsys):
 
 def test_graph_writes_the_seeds_example_with_a_highlight(tmp_path, capsys):
     out = tmp_path / "g.svg"
-    args = ["graph", "--example", "2-2-2", "--sample", "0.35,0.9", "--target", "0.5,0.1",
-            "--highlight", "w_1,1^(1)", "-o", str(out)]
+    args = [
+        "graph",
+        "--example",
+        "2-2-2",
+        "--sample",
+        "0.35,0.9",
+        "--target",
+        "0.5,0.1",
+        "--highlight",
+        "w_1,1^(1)",
+        "-o",
+        str(out),
+    ]
     assert main(args) == 0
     svg = ET.parse(out).getroot()
     text = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))

@@ -9,8 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import nn
-from autograd import Value
-from autograd import draw, save, topological_order, weighted_sum
+from autograd import Value, draw, save, topological_order, weighted_sum
 from autograd.draw import PALETTE
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -120,7 +119,9 @@ def test_nn_graph_is_grouped_by_layer_and_labelled_like_the_seeds():
     everything = text_of(svg)
     # sub- and superscripts are separate text spans: z, 1, (2)
     for base, sub, sup in [("x", "1", None), ("w", "2,1", "(1)"), ("z", "1", "(2)"), ("a", "2", "(3)")]:
-        assert re.search(rf"{re.escape(base)}\s+{re.escape(sub)}" + (rf"\s+{re.escape(sup)}" if sup else ""), everything)
+        assert re.search(
+            rf"{re.escape(base)}\s+{re.escape(sub)}" + (rf"\s+{re.escape(sup)}" if sup else ""), everything
+        )
     assert "J" in everything and "mse" in everything
     # fused neurons: one z and one a per neuron, so 4 z's and 4 a's
     assert len(topological_order(J)) == 8 + 2 + 4 + 4 + 1
@@ -149,7 +150,7 @@ def test_save_writes_svg_png_pdf_atomically(tmp_path):
         save(g, tmp_path / "g.txt")
     before = svg.read_bytes()
     g.body.append("this is not dot syntax {{{")
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="dot could not render the graph: .*syntax error"):
         save(g, svg)
     assert svg.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["g.pdf", "g.png", "g.svg"]
 

@@ -175,7 +175,7 @@ def run(inputs, steps):
         else:
             nodes.append(SAFE_BINARY[step[0]](nodes[step[1]], nodes[step[2]]))
     # the root uses every node, so every step is on some path
-    root = total([n.tanh() for n in nodes[len(leaves):]] + [nodes[-1]])
+    root = total([n.tanh() for n in nodes[len(leaves) :]] + [nodes[-1]])
     return leaves, root
 
 

@@ -96,8 +96,16 @@ def test_train_lowers_the_cost_and_leaves_the_inputs_alone():
 def test_same_network_trained_both_ways_gives_the_same_weights():
     X, y = nn.data.moons(20, seed=5)
     mlp = nn.MLP(2, [3, 1], "tanh", output_activation="sigmoid", seed=3)
-    thetas, history = matrix.train(nn.thetas_from_mlp(mlp), X, y[:, None], lr=0.5, epochs=10,
-                                   activation="tanh", output_activation="sigmoid", loss="cross_entropy")
+    thetas, history = matrix.train(
+        nn.thetas_from_mlp(mlp),
+        X,
+        y[:, None],
+        lr=0.5,
+        epochs=10,
+        activation="tanh",
+        output_activation="sigmoid",
+        loss="cross_entropy",
+    )
     h = nn.fit(mlp, X, y, loss="cross_entropy", optimizer=nn.SGD(mlp.parameters(), lr=0.5), epochs=10, progress=False)
     assert h.losses == pytest.approx(history, rel=1e-12)
     for a, b in zip(nn.thetas_from_mlp(mlp), thetas):

@@ -132,7 +132,9 @@ def test_fused_and_elementary_neurons_agree_exactly():
     Jf.backward()
     Je.backward()
     assert Jf.data == Je.data
-    assert [p.grad for p in fused.parameters()] == pytest.approx([p.grad for p in elem.parameters()], rel=1e-14, abs=1e-17)
+    assert [p.grad for p in fused.parameters()] == pytest.approx(
+        [p.grad for p in elem.parameters()], rel=1e-14, abs=1e-17
+    )
     # fused: 26 parameters + 3 inputs + 6 z + 6 a + J = 42 nodes; elementary: each of the 20
     # weights adds a * node and a + node, and the last + of each neuron is its z (−6)
     assert len(topological_order(Jf)) == 42

@@ -92,7 +92,9 @@ def test_shapes_are_checked():
         nn.mse(a, [[0, 1], [1]])
     with pytest.raises(TypeError, match="targets must be numbers, got str"):
         nn.mse(a, [["a", 1], [1, 0]])
-    with pytest.raises(ValueError, match="unknown loss 'l1'; valid names: mse, cross_entropy, hinge, softmax_cross_entropy"):
+    with pytest.raises(
+        ValueError, match="unknown loss 'l1'; valid names: mse, cross_entropy, hinge, softmax_cross_entropy"
+    ):
         nn.get_loss("l1")
     # one sample's list counts as m = 1; a flat list of m targets for K = 1
     assert nn.mse([Value(0.5), Value(0.5)], [0.0, 1.0]).data == pytest.approx(0.25)
@@ -138,8 +140,9 @@ def test_optimizer_bad_input():
 def test_fit_reaches_97_percent_on_moons():
     X, y = nn.data.moons(100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], activation="tanh", output_activation="sigmoid", seed=0)
-    history = nn.fit(model, X, y, loss="cross_entropy", optimizer=nn.Adam(model.parameters(), lr=0.05),
-                     epochs=60, progress=False)
+    history = nn.fit(
+        model, X, y, loss="cross_entropy", optimizer=nn.Adam(model.parameters(), lr=0.05), epochs=60, progress=False
+    )
     assert len(history) == 60 and history.losses[-1] < history.losses[0] / 5
     assert nn.accuracy(model, X, y) >= 0.97
 
@@ -147,8 +150,19 @@ def test_fit_reaches_97_percent_on_moons():
 def test_fit_minibatches_hinge_and_report(capsys):
     X, y = nn.data.xor(40, noise=0.05, seed=2)
     model = nn.MLP(2, [8, 1], "tanh", output_activation="linear", seed=1)
-    history = nn.fit(model, X, 2 * y - 1, loss="hinge", optimizer=nn.SGD(model.parameters(), 0.1, momentum=0.5),
-                     epochs=40, batch_size=8, lam=1e-4, seed=3, progress=False, verbose=True)
+    history = nn.fit(
+        model,
+        X,
+        2 * y - 1,
+        loss="hinge",
+        optimizer=nn.SGD(model.parameters(), 0.1, momentum=0.5),
+        epochs=40,
+        batch_size=8,
+        lam=1e-4,
+        seed=3,
+        progress=False,
+        verbose=True,
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 40 and lines[0].startswith("epoch    1  loss ")
     assert history[-1].accuracy >= 0.9 and "accuracy" in lines[-1]
@@ -160,8 +174,18 @@ def test_fit_is_reproducible_and_multiclass():
     runs = []
     for _ in range(2):
         model = nn.MLP(2, [8, 3], "tanh", output_activation="linear", seed=2)
-        runs.append(nn.fit(model, X, y, loss="softmax_cross_entropy", epochs=15, batch_size=10,
-                           optimizer=nn.Adam(model.parameters(), 0.05), progress=False).losses)
+        runs.append(
+            nn.fit(
+                model,
+                X,
+                y,
+                loss="softmax_cross_entropy",
+                epochs=15,
+                batch_size=10,
+                optimizer=nn.Adam(model.parameters(), 0.05),
+                progress=False,
+            ).losses
+        )
     assert runs[0] == runs[1]
     assert nn.accuracy(model, X, y) >= 0.95
 
