@@ -10,10 +10,21 @@ import argparse
 import importlib
 import sys
 
-__all__ = ["main"]
+__all__ = ["main", "layer_sizes"]
 
 # Imported only when the command line is built, so `import nn` stays light.
 SUBCOMMAND_MODULES = ["nn.demo", "nn.crosscheck", "nn.graphcli"]
+
+
+def layer_sizes(text: str) -> list[int]:
+    """An argparse type: "2,4,1" → [2, 4, 1], at least two sizes, each ≥ 1."""
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"layer sizes must be integers separated by commas, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"need at least two layer sizes ≥ 1, got {text!r}")
+    return sizes
 
 
 def build_parser() -> argparse.ArgumentParser:

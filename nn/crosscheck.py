@@ -23,6 +23,7 @@ import numpy as np
 
 from . import losses as engine_losses
 from . import matrix
+from .cli import layer_sizes
 from .convert import mlp_from_thetas, thetas_from_mlp
 from .init import debug_matrix
 from .module import MLP
@@ -254,16 +255,6 @@ def course_check(lam: float = 0.0) -> CourseCheck:
 # ---------------------------------------------------------------- `chainrule check`
 
 
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(s) for s in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"layer sizes must be integers separated by commas, got {text!r}") from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"need at least two layer sizes ≥ 1, got {text!r}")
-    return sizes
-
-
 def _run(args: argparse.Namespace) -> int:
     if args.course:
         results = [course_check(lam) for lam in (0.0, 3.0)]
@@ -285,7 +276,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="cross-check gradients: engine vs matrix implementation vs numerical",
         description="Compare the gradients of one network three ways; exit 0 when they agree, 1 when not.",
     )
-    p.add_argument("--sizes", type=_sizes, default=[3, 5, 3], help="layer sizes, e.g. 3,5,3 (default)")
+    p.add_argument("--sizes", type=layer_sizes, default=[3, 5, 3], help="layer sizes, e.g. 3,5,3 (default)")
     p.add_argument("--activation", choices=matrix.ACTIVATIONS, default="sigmoid")
     p.add_argument(
         "--output-activation",

@@ -11,6 +11,7 @@ import argparse
 
 from autograd import draw, save
 
+from .cli import layer_sizes
 from .losses import mse
 from .module import ACTIVATIONS, MLP
 
@@ -33,16 +34,6 @@ def _numbers(text: str) -> list[float]:
         return [float(t) for t in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(t) for t in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"layer sizes must be integers separated by commas, got {text!r}") from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"need at least two layer sizes ≥ 1, got {text!r}")
-    return sizes
 
 
 def _find(mlp: MLP, wanted: str):
@@ -93,7 +84,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--example", choices=sorted(EXAMPLES), help="the seeds' 1-1-1 or 2-2-2 network")
-    which.add_argument("--sizes", type=_sizes, default=[2, 2, 2], help="layer sizes, e.g. 2,3,1 (default 2,2,2)")
+    which.add_argument("--sizes", type=layer_sizes, default=[2, 2, 2], help="layer sizes, e.g. 2,3,1 (default 2,2,2)")
     p.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid")
     p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True, help="neurons with biases (default)")
     p.add_argument(
