@@ -36,6 +36,7 @@ dot:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "graphviz 'dot' is missing: installing it with apt-get"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	    command -v dot >/dev/null 2>&1 || { echo "error: apt-get did not provide graphviz's 'dot'"; exit 1; }; \
 	  else \
 	    echo "error: graphviz's 'dot' binary is missing and cannot be installed automatically (needs root and apt-get)."; \
 	    echo "Install it, then run make again:"; \
