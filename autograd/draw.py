@@ -139,6 +139,12 @@ def draw(
         group_of = {v: groups.get(v) for v in nodes}
     elif cluster is True or (cluster == "auto" and any(_layer_of(v) is not None for v in nodes)):
         group_of = {v: (f"layer {layer}" if (layer := _layer_of(v)) is not None else None) for v in nodes}
+        # An unlabelled node (a `*` or `+` inside an elementary neuron, a constant) joins the layer
+        # of the node that uses it; walking from the root, that node's group is already known.
+        for v in reversed(nodes):
+            for p in v.parents:
+                if group_of[p] is None and p.label is None:
+                    group_of[p] = group_of[v]
     else:
         if cluster not in (False, True, "auto"):
             raise ValueError(f"cluster must be True, False or 'auto', got {cluster!r}")

@@ -177,3 +177,17 @@ def test_custom_groups_and_unlabelled_nodes():
     assert titles == ["inputs"]
     with pytest.raises(ValueError, match="not part of this graph"):
         draw(z, highlight=Value(3.0))
+
+
+def test_elementary_neurons_keep_their_products_inside_the_layer():
+    net = nn.MLP(2, [2, 2], bias=False, init="debug", fused=False)
+    J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
+    J.backward()
+    source = draw(J).source
+    # nodes inside a cluster are indented twice in the dot source, top-level nodes once
+    top_level = re.findall(r"^\t(v\d+) \[", source, flags=re.M)
+    in_clusters = re.findall(r"^\t\t(v\d+) \[", source, flags=re.M)
+    n_values = len(topological_order(J))
+    assert n_values == 8 + 2 + 8 + 4 + 4 + 1  # weights, inputs, products, z's (one + each), a's, J
+    assert len(top_level) == 1 and len(in_clusters) == n_values - 1  # only J stands outside the layers
+    assert source.count("subgraph cluster_") == 3
