@@ -40,7 +40,10 @@ def make_notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 
 def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookNode:
     """Run every cell in a fresh kernel, in this folder; an error in any cell raises."""
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    # record_timing=False keeps timestamps out of the saved cells, so a rebuild changes only what changed
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(HERE)}}
+    ).execute()
     return nb
 
 
