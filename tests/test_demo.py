@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pytest
+from PIL import Image  # Pillow comes with matplotlib
 
 from nn.cli import main
 from nn.demo import run_demo
@@ -24,9 +24,8 @@ def test_demo_runs_end_to_end_and_writes_valid_files(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names  # no temporary files left
     svg = ET.parse(tmp_path / "out" / "graph-2-2-2.svg").getroot()
     assert "sum of the products" in " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
-    PIL = pytest.importorskip("PIL.Image")  # matplotlib depends on Pillow
     for name in ("graph-2-2-2.png", "loss-curve.png", "decision-boundary.png"):
-        with PIL.open(tmp_path / "out" / name) as im:
+        with Image.open(tmp_path / "out" / name) as im:
             im.verify()
             assert im.format == "PNG" and im.size[0] > 100
     for p in files:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -209,7 +210,6 @@ def test_non_numeric_data_is_a_type_error_naming_the_type(bad):
 
 
 def test_numeric_types_are_converted_to_float():
-    np = pytest.importorskip("numpy")
     for x in (3, np.float64(3.0), np.int64(3), np.float32(3.0)):
         v = Value(x)
         assert type(v.data) is float and v.data == 3.0
