@@ -98,7 +98,7 @@ def _mse(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
 def _cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     m = A.shape[0]
     if np.any((A < 0.0) | (A > 1.0)):
-        bad = A[(A < 0.0) | (A > 1.0)].flat[0]
+        bad = float(A[(A < 0.0) | (A > 1.0)].flat[0])
         raise ValueError(
             f"cross_entropy: outputs must be in [0, 1] (probabilities), got {bad!r}; use a sigmoid output layer"
         )
