@@ -10,6 +10,7 @@ What it is not: a framework. No callbacks, no early stopping: read the returned 
 
 from __future__ import annotations
 
+import gc
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -116,6 +117,7 @@ def fit(
     progress: bool | None = None,
     verbose: bool = False,
     log: Callable[[str], None] | None = None,
+    pause_gc: bool = True,
 ) -> History:
     """Train `model` on samples X with labels or targets y; return the `History` of epochs.
 
@@ -130,6 +132,11 @@ def fit(
     with the hinge loss; None for other targets. `progress` shows a tqdm bar (None: only for
     runs of 50 epochs or more when stderr is a terminal); `verbose` prints one line per epoch
     (through `log` if given).
+
+    `pause_gc`: the engine's graphs hold no reference cycles (local derivatives are numbers, not
+    closures), so reference counting frees every epoch's graph and Python's cyclic garbage
+    collector only costs time — about a fifth of an epoch here. It is paused while training and
+    restored afterwards, even on an error.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
@@ -157,6 +164,9 @@ def fit(
     say = log or (bar.write if bar is not None else print)
 
     history = History()
+    paused = pause_gc and gc.isenabled()
+    if paused:
+        gc.disable()
     try:
         for epoch in range(1, epochs + 1):
             if batch_size is not None:
@@ -182,6 +192,8 @@ def fit(
             if verbose:
                 say(str(record))
     finally:
+        if paused:
+            gc.enable()
         if bar is not None:
             bar.close()
     return history

@@ -276,3 +276,27 @@ def test_data_bad_input():
         nn.data.moons(1)
     with pytest.raises(ValueError, match="noise must be ≥ 0"):
         nn.data.circles(10, noise=-1)
+
+
+def test_fit_pauses_the_cyclic_gc_and_always_restores_it():
+    import gc
+
+    X, y = nn.data.moons(10, seed=0)
+    seen = []
+
+    def spy(outputs, targets):
+        seen.append(gc.isenabled())
+        return nn.mse(outputs, targets)
+
+    assert gc.isenabled()
+    nn.fit(nn.MLP(2, [1]), X, y, loss=spy, epochs=2, progress=False)
+    assert seen == [False, False] and gc.isenabled()
+    nn.fit(nn.MLP(2, [1]), X, y, loss=spy, epochs=1, progress=False, pause_gc=False)
+    assert seen[-1] is True
+
+    def broken(outputs, targets):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        nn.fit(nn.MLP(2, [1]), X, y, loss=broken, epochs=1, progress=False)
+    assert gc.isenabled()
