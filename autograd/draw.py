@@ -4,9 +4,12 @@ What it is: `draw(root)` returns a `graphviz.Digraph` in which every Value is a 
 label, data and grad, every op is a small node of its own, and every edge parent → op carries
 the local derivative ∂child/∂parent stored on the child. `highlight=leaf` colours each
 chain-rule path from that leaf to the root (blue, orange, … as in seed 001) and lists the path
-products in a legend whose sum is ∂root/∂leaf. Networks built by `nn` are grouped by layer,
-read from their labels (x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J). `save()` writes SVG, PNG
-or PDF atomically. In Jupyter a Digraph displays itself.
+products in a legend at the top whose sum is ∂root/∂leaf. Networks built by `nn` are grouped by
+layer, read from their labels (x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J): a cluster per layer
+l holding its z's and a's (or the inputs x) and the weights of Θ^(l) that leave it, so the layers
+sit side by side as in the seeds' diagrams. `save()` writes SVG, PNG or PDF atomically. In
+Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind the
+rounded numbers (tooltips).
 
 What it is not: a layout engine. Graphviz's `dot` does the layout, and a graph of thousands of
 nodes would take it minutes; `draw` refuses graphs above `max_nodes` and says what to do.
@@ -50,23 +53,26 @@ def _html_label(label: str) -> str:
 
 
 def _layer_of(v: Value) -> int | None:
-    """The seeds' layer a labelled node is drawn in: x → 1, z/a → l, w/b of Θ^(l) → l + 1."""
+    """The seeds' layer a labelled node is drawn in: x → 1, z/a of layer l → l, w/b of Θ^(l) → l.
+
+    A weight or bias of Θ^(l) is drawn in layer l, the layer it leaves (its superscript, as in the
+    seeds' "mailing label"), next to the activations it multiplies. So every layer's nodes occupy
+    their own columns (x, Θ^(1) | z^(2), a^(2), Θ^(2) | z^(3), a^(3)) and the layers sit side by side.
+    """
     if v.label is None:
         return None
     m = _LABEL.match(v.label)
-    if not m:
+    if not m or m["base"] not in ("x", "z", "a", "w", "b"):
         return None
-    base = m["base"]
-    if base == "x" and m["sup"] is None:
-        return 1
-    if m["sup"] is None or not m["sup"].isdigit():
-        return None
-    layer = int(m["sup"])
-    if base in ("z", "a"):
-        return layer
-    if base in ("w", "b"):
-        return layer + 1  # a weight of Θ^(l) feeds layer l + 1
-    return None
+    if m["sup"] is None:
+        return 1 if m["base"] == "x" else None
+    return int(m["sup"]) if m["sup"].isdigit() else None
+
+
+def _base(v: Value) -> str | None:
+    """The letter of an nn label (x, w, b, z, a), or None."""
+    m = _LABEL.match(v.label) if v.label is not None else None
+    return m["base"] if m else None
 
 
 def draw(
@@ -82,62 +88,85 @@ def draw(
     show_grad: bool | None = None,
     precision: int = 4,
 ) -> graphviz.Digraph:
-    """The computation graph below `root` as a `graphviz.Digraph`.
+    """The computation graph below `root` as a `graphviz.Digraph` (in Jupyter it displays inline).
 
     rankdir: "LR" (left to right) or "TB" (top to bottom). edge_labels: print each local
-    derivative on its edge. highlight: a leaf whose chain-rule paths to the root are coloured and
-    listed in a legend (at most `path_limit` paths). max_nodes: refuse larger graphs (Values
-    counted). cluster: group nodes by layer — True, False or "auto" (when labels carry layers);
-    `groups` maps Values to group names of your own. show_grad: None draws the grads when
-    `backward()` has run on root (root.grad ≠ 0) and says "not computed" otherwise.
+    derivative on its edge. highlight: a node whose chain-rule paths to the root are coloured
+    (blue, orange, …) and listed in a legend, with their products and the sum = ∂root/∂highlight;
+    more than `path_limit` paths is an error. max_nodes: refuse graphs of more Value nodes (op nodes
+    not counted) rather than leave `dot` to grind. cluster: group the nodes by layer, read from
+    nn's labels — True, False or "auto" (when some label carries a layer); `groups` maps Values to
+    group names of your own instead (unmapped Values stay outside any group). show_grad: True
+    prints every grad, False none, None (auto) prints them once `backward()` has run on root
+    (root.grad ≠ 0) and says "not computed" before. precision: significant digits printed (the
+    SVG tooltips carry the full floats).
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if cluster not in (True, False, "auto"):
+        raise ValueError(f"cluster must be True, False or 'auto', got {cluster!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"precision must be an integer ≥ 1 (significant digits), got {precision!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+    if highlight is not None and not isinstance(highlight, Value):
+        raise TypeError(f"draw: highlight must be a Value, got {type(highlight).__name__}")
     nodes = topological_order(root)
     if len(nodes) > max_nodes:
         raise ValueError(
-            f"the graph has {len(nodes):,} Value nodes, more than max_nodes={max_nodes}; graphviz "
-            f"would take very long to lay it out. Draw a smaller network or a single sample, use "
-            f"fused neurons (nn.MLP(..., fused=True): one node per z and a), or pass a larger max_nodes"
+            f"the graph has {len(nodes):,} nodes (Values; op nodes not counted), more than "
+            f"max_nodes={max_nodes}, and graphviz would take very long to lay it out: draw a smaller "
+            f"network or a single sample, use fused neurons (nn.MLP(..., fused=True): one z and one a "
+            f"node per neuron), or pass max_nodes={len(nodes)}"
         )
-    computed = root.grad != 0.0 if show_grad is None else bool(show_grad)
+    # "shown", "not computed" (auto, before backward) or "hidden" (show_grad=False)
+    if show_grad is None:
+        grads = "shown" if root.grad != 0.0 else "not computed"
+    else:
+        grads = "shown" if show_grad else "hidden"
     name = {v: f"v{i}" for i, v in enumerate(nodes)}
-    fmt = lambda x: f"{x:.{precision}g}"  # noqa: E731
 
-    # ---- which edges the highlighted paths use, and in which colours
-    path_colours: dict[tuple[int, int], list[str]] = {}  # (id parent, id child) → colours
+    def fmt(x: float) -> str:
+        return f"{x:.{precision}g}"
+
+    # ---- the highlighted paths: the colours each edge and node carries, in path order
     paths = []
+    edge_colours: dict[tuple[int, int], list[str]] = {}  # (id parent, id child) → colours
+    node_colour: dict[int, str] = {}  # id node → colour of the first path through it
     if highlight is not None:
         if highlight not in name:
-            raise ValueError("highlight: that Value is not part of this graph")
+            raise ValueError("highlight: that Value is not part of this graph (root does not depend on it)")
         try:
             paths = chain_paths(root, highlight, limit=path_limit)
         except ValueError as exc:
             raise ValueError(
-                f"highlight: {exc}; pass a larger path_limit or highlight a parameter nearer the root"
+                f"highlight: {exc}. Pass a larger path_limit, or highlight a parameter nearer the root "
+                f"(its paths multiply with every layer they cross)"
             ) from None
-        for k, p in enumerate(paths):
+        for k, path in enumerate(paths):
             colour = PALETTE[k % len(PALETTE)]
-            for e in p.edges:
-                cols = path_colours.setdefault((id(e.parent), id(e.child)), [])
+            node_colour.setdefault(id(highlight), colour)
+            for e in path.edges:
+                # Two edges with the same parent and child (a + a) cannot be told apart in a Path,
+                # so both carry the colours of the paths through either.
+                cols = edge_colours.setdefault((id(e.parent), id(e.child)), [])
                 if colour not in cols:
                     cols.append(colour)
+                node_colour.setdefault(id(e.child), colour)
 
     g = graphviz.Digraph(
         "chainrule",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25"},
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "labeljust": "l"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
     )
-    if not computed:
-        g.attr(label="grads not computed yet: call backward() on the root", labelloc="t", fontsize="12")
 
     # ---- clusters by layer (or by the caller's groups)
+    inferred = False
     if groups is not None:
         group_of = {v: groups.get(v) for v in nodes}
     elif cluster is True or (cluster == "auto" and any(_layer_of(v) is not None for v in nodes)):
+        inferred = True
         group_of = {v: (f"layer {layer}" if (layer := _layer_of(v)) is not None else None) for v in nodes}
         # An unlabelled node (a `*` or `+` inside an elementary neuron, a constant) joins the layer
         # of the node that uses it; walking from the root, that node's group is already known.
@@ -146,94 +175,182 @@ def draw(
                 if group_of[p] is None and p.label is None:
                     group_of[p] = group_of[v]
     else:
-        if cluster not in (False, True, "auto"):
-            raise ValueError(f"cluster must be True, False or 'auto', got {cluster!r}")
         group_of = {v: None for v in nodes}
+    layers = sorted(int(grp.split()[1]) for grp in set(group_of.values()) if grp) if inferred else []
     subgraphs: dict[str, graphviz.Digraph] = {}
+
+    def title(grp: str) -> str:
+        if not inferred or len(layers) < 2:
+            return grp
+        layer = int(grp.split()[1])
+        return f"{grp} (inputs)" if layer == layers[0] == 1 else f"{grp} (output)" if layer == layers[-1] else grp
 
     def container(v: Value) -> graphviz.Digraph:
         grp = group_of.get(v)
         if grp is None:
             return g
         if grp not in subgraphs:
-            title = f"{grp} (inputs)" if grp == "layer 1" else grp
             subgraphs[grp] = graphviz.Digraph(
                 name=f"cluster_{len(subgraphs)}",
-                graph_attr={"label": title, "style": "rounded,dashed", "color": "#999999"},
+                graph_attr={"label": title(grp), "style": "rounded,dashed", "color": "#999999"},
             )
         return subgraphs[grp]
 
+    # ---- a record per Value, a small node per op, an edge per parent carrying ∂child/∂parent
     for v in nodes:
-        label = f"<B>{_html_label(v.label)}</B>" if v.label is not None else ""
-        grad = fmt(v.grad) if computed else "not computed"
-        cells = (f"<TD>{label}</TD>" if label else "") + f"<TD>data {fmt(v.data)}</TD><TD>grad {grad}</TD>"
-        on_path = highlight is not None and (
-            v is highlight or v is root or any((id(p), id(v)) in path_colours for p in v.parents)
-        )
-        border = ' COLOR="#1f77b4"' if on_path else ""
+        cells = f"<TD><B>{_html_label(v.label)}</B></TD>" if v.label else ""
+        cells += f"<TD>data {fmt(v.data)}</TD>"
+        tooltip = f"{_plain(v)}: data = {v.data!r}"
+        if grads == "shown":
+            cells += f"<TD>grad {fmt(v.grad)}</TD>"
+            tooltip += f", grad = {v.grad!r}"
+        elif grads == "not computed":
+            cells += '<TD><FONT COLOR="#888888">grad not computed</FONT></TD>'
+        colour = node_colour.get(id(v))
+        border = f' COLOR="{colour}"' if colour else ""
         container(v).node(
             name[v],
-            f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{border}><TR>{cells}</TR></TABLE>>',
+            f'<<TABLE BORDER="0" CELLBORDER="{2 if colour else 1}" CELLSPACING="0" CELLPADDING="3"{border}>'
+            f"<TR>{cells}</TR></TABLE>>",
             shape="plaintext",
+            tooltip=tooltip,
         )
-        if v.parents:
-            op = f"op{name[v][1:]}"
-            container(v).node(
-                op,
-                html.escape(v.op),
-                shape="circle" if len(v.op) <= 2 else "ellipse",
-                fontsize="10",
-                width="0.3",
-                height="0.3",
-                margin="0.02",
-            )
-            # op → v carries every path that enters v through any of its parents
-            coloured = list(dict.fromkeys(c for p in v.parents for c in path_colours.get((id(p), id(v)), [])))
-            g.edge(op, name[v], **({"color": ":".join(coloured), "penwidth": "2.2"} if coloured else {}))
-            for p, local in zip(v.parents, v.local_grads):
-                attrs = {}
-                if edge_labels:
-                    attrs["label"] = fmt(local)
-                cols = path_colours.get((id(p), id(v)))
-                if cols:
-                    attrs.update(color=":".join(cols), penwidth="2.2", fontcolor=cols[0])
-                g.edge(name[p], op, **attrs)
+        if not v.parents:
+            continue
+        op = f"op{name[v][1:]}"
+        container(v).node(
+            op,
+            f"<{html.escape(v.op)}>",
+            shape="circle" if len(v.op) <= 2 else "ellipse",
+            fontsize="10",
+            width="0.3",
+            height="0.3",
+            margin="0.02",
+        )
+        # op → v carries every path that enters v, through any of its parents
+        into = list(dict.fromkeys(c for p in v.parents for c in edge_colours.get((id(p), id(v)), [])))
+        g.edge(op, name[v], **({"color": ":".join(into), "penwidth": "2.2"} if into else {}))
+        for p, local in zip(v.parents, v.local_grads):
+            attrs = {"tooltip": f"∂{_plain(v)}/∂{_plain(p)} = {local!r}"}
+            if edge_labels:
+                attrs["label"] = fmt(local)
+            cols = edge_colours.get((id(p), id(v)))
+            if cols:
+                attrs.update(color=":".join(cols), penwidth="2.2", fontcolor=cols[0])
+            g.edge(name[p], op, **attrs)
+
+    if inferred:
+        # One column per layer for what leaves it: its activations (or inputs) with the weights
+        # and biases of Θ^(l) that multiply them, as in the seeds' diagrams. Left to dot, a
+        # parameter (a source node) may land columns early, far from what it multiplies.
+        for grp, sub in subgraphs.items():
+            members = [v for v in nodes if group_of[v] == grp]
+            params = [v for v in members if _base(v) in ("w", "b")]
+            for base in ("a", "z", "x"):
+                outputs = sorted((v for v in members if _base(v) == base), key=_index)
+                if outputs:
+                    break
+            # The weights into neuron j (w_j,i, then b_j) around the outputs, the first half's above
+            # them and the second half's below, each next to the neuron it feeds.
+            params.sort(key=lambda v: (*_index(v)[:1], _base(v) == "b", *_index(v)[1:]))
+            half = (max((_index(v)[:1] for v in params), default=(0,)) or (0,))[0] // 2
+            above = [v for v in params if _index(v)[:1] <= (half,)]
+            ordered = above + outputs + params[len(above) :]
+            with sub.subgraph() as column:
+                column.attr(rank="same")
+                for v in ordered:
+                    column.node(name[v])
+                # Invisible edges within the column keep that order, top to bottom (LR lays a rank
+                # out bottom-up, hence the reversal) or left to right.
+                if rankdir == "LR":
+                    ordered.reverse()
+                for u, w in zip(ordered, ordered[1:]):
+                    column.edge(name[u], name[w], style="invis", weight="10")
     for sub in subgraphs.values():
         g.subgraph(sub)
 
+    # ---- the caption: "not computed" and the legend of the highlighted paths
+    rows = []
+    if grads == "not computed":
+        rows.append(
+            '<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="#b22222">grads not computed yet: '
+            "call backward() on the root</FONT></TD></TR>"
+        )
     if paths:
-        rows = []
-        for k, p in enumerate(paths):
-            colour = PALETTE[k % len(PALETTE)]
-            chain = " → ".join(
-                [_html_label(highlight.label) if highlight.label else "leaf"]
-                + [_html_label(e.child.label) if e.child.label else html.escape(e.child.op) for e in p.edges]
-            )
-            factors = " · ".join(fmt(e.local) for e in p.edges)
-            rows.append(
-                f'<TR><TD BGCOLOR="{colour}"> </TD><TD ALIGN="LEFT">path {k + 1}: {chain}</TD>'
-                f'<TD ALIGN="LEFT">{factors} = {fmt(p.product)}</TD></TR>'
-            )
-        total = sum(p.product for p in paths)
         leaf = _html_label(highlight.label) if highlight.label else "leaf"
         root_name = _html_label(root.label) if root.label else "root"
-        grad_note = f" = grad {fmt(highlight.grad)}" if computed else " (grads not computed yet)"
+        for k, path in enumerate(paths):
+            colour = PALETTE[k % len(PALETTE)]
+            chain = " → ".join(
+                [leaf] + [_html_label(e.child.label) if e.child.label else html.escape(e.child.op) for e in path.edges]
+            )
+            factors = " · ".join(fmt(e.local) for e in path.edges) or "(no edges)"
+            rows.append(
+                f'<TR><TD BGCOLOR="{colour}" WIDTH="14"> </TD><TD ALIGN="LEFT">path {k + 1}: {chain}</TD>'
+                f'<TD ALIGN="LEFT">{factors} = {fmt(path.product)}</TD></TR>'
+            )
+        total = sum(path.product for path in paths)
+        if grads == "shown":
+            # Products summed in path order, grads accumulated in backward's order: equal up to
+            # rounding, measured against the size of the terms (they may cancel).
+            agrees = abs(total - highlight.grad) <= 1e-9 * sum(abs(path.product) for path in paths)
+            if agrees:
+                note = f" = grad {fmt(highlight.grad)}"
+            else:
+                note = (
+                    f' <FONT COLOR="#b22222">≠ grad {fmt(highlight.grad)}: that grad is not from one backward() '
+                    "of this root (accumulated over several calls? zero_grad() between them)</FONT>"
+                )
+        else:
+            note = " (grads not computed yet)" if grads == "not computed" else ""
+        # The full floats, for the SVG's tooltip (graphviz gives a graph label none of its own).
+        exact = [f"path {k + 1} product = {path.product!r}" for k, path in enumerate(paths)]
+        exact.append(f"sum = {total!r}" + (f", grad = {highlight.grad!r}" if grads == "shown" else ""))
+        g.attr(tooltip="; ".join(exact))
         rows.append(
             f'<TR><TD></TD><TD ALIGN="LEFT"><B>sum of the products</B></TD>'
-            f'<TD ALIGN="LEFT"><B>∂{root_name}/∂{leaf} = {fmt(total)}{grad_note}</B></TD></TR>'
+            f'<TD ALIGN="LEFT"><B>∂{root_name}/∂{leaf} = {fmt(total)}</B>{note}</TD></TR>'
         )
-        g.node(
-            "legend", f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', shape="plaintext"
-        )
+    if rows:
+        g.attr(label=f'<<TABLE BORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', labelloc="t", fontsize="12")
     return g
 
 
+def _plain(v: Value) -> str:
+    """A node's name in plain text (tooltips): its label, else its op, else "constant"."""
+    return v.label or (f"({v.op})" if v.op else "constant")
+
+
+def _index(v: Value) -> tuple[int, ...]:
+    """x_2 → (2,), a_10^(3) → (10,): the subscript as numbers, for ordering a layer's nodes."""
+    m = _LABEL.match(v.label or "")
+    sub = m["sub"] if m and m["sub"] else ""
+    return tuple(int(t) for t in sub.split(",") if t.isdigit())
+
+
 def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None) -> Path:  # noqa: A002
-    """Render `graph` to `path` (SVG, PNG or PDF, from the suffix unless `format` is given), atomically."""
+    """Render `graph` to `path` as SVG, PNG or PDF (from the suffix unless `format` is given); returns the path.
+
+    Atomic: `dot` renders to memory, the bytes go to a temporary file in the same directory, and
+    `os.replace` puts it in place, so a failed render leaves an existing file untouched and no
+    half-written one behind.
+    """
     path = Path(path)
-    fmt = (format or path.suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise ValueError(f"cannot tell the format of {str(path)!r}: use a suffix or format among {', '.join(FORMATS)}")
+    if format is not None:
+        fmt = str(format).lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    else:
+        fmt = path.suffix.lstrip(".").lower()
+        if fmt not in FORMATS:
+            raise ValueError(
+                f"cannot tell the format of {str(path)!r} from its suffix: use .svg, .png or .pdf, "
+                f"or pass format= one of {', '.join(FORMATS)}"
+            )
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {str(path)!r}: no directory {str(path.parent)!r}")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a directory")
     try:
         data = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
@@ -249,8 +366,24 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (os.umask can only set it)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

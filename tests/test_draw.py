@@ -1,34 +1,74 @@
-"""Drawing: real SVG rendered by graphviz's `dot`, parsed and checked."""
+"""Drawing: real SVG rendered by graphviz's `dot`, parsed and checked against the graph's own numbers."""
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 
 import pytest
 
 import nn
-from autograd import Value, draw, save, topological_order, weighted_sum
+from autograd import Value, chain_paths, draw, save, topological_order, weighted_sum
 from autograd.draw import PALETTE
 
 SVG = "{http://www.w3.org/2000/svg}"
+XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 
 
 def render(graph) -> ET.Element:
     return ET.fromstring(graph.pipe(format="svg"))
 
 
-def nodes_by_title(root: ET.Element) -> dict[str, ET.Element]:
-    return {g.find(f"{SVG}title").text: g for g in root.iter(f"{SVG}g") if g.get("class") == "node"}
+def groups_of(svg: ET.Element, cls: str) -> list[ET.Element]:
+    return [g for g in svg.iter(f"{SVG}g") if g.get("class") == cls]
 
 
-def edges(root: ET.Element) -> list[ET.Element]:
-    return [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+def nodes_by_title(svg: ET.Element) -> dict[str, ET.Element]:
+    return {g.find(f"{SVG}title").text: g for g in groups_of(svg, "node")}
 
 
 def text_of(el: ET.Element) -> str:
     return " ".join(t.text or "" for t in el.iter(f"{SVG}text"))
+
+
+def caption(svg: ET.Element) -> str:
+    """The graph label (legend and notes): text that belongs to no node, edge or cluster."""
+    found = []
+
+    def walk(el):
+        for child in el:
+            if child.tag == f"{SVG}g" and child.get("class") in ("node", "edge", "cluster"):
+                continue
+            if child.tag == f"{SVG}text":
+                found.append(child.text or "")
+            walk(child)
+
+    walk(svg)
+    return re.sub(r"\s+", " ", " ".join(found))
+
+
+def strokes(edge: ET.Element) -> list[str]:
+    return [p.get("stroke") for p in edge.iter(f"{SVG}path")]
+
+
+def x_range(el: ET.Element) -> tuple[float, float]:
+    xs, _ = _coords(el)
+    return min(xs), max(xs)
+
+
+def y_range(el: ET.Element) -> tuple[float, float]:
+    _, ys = _coords(el)
+    return min(ys), max(ys)
+
+
+def _coords(el: ET.Element) -> tuple[list[float], list[float]]:
+    nums = []
+    for shape in el.iter():
+        if shape.tag in (f"{SVG}polygon", f"{SVG}path"):
+            nums += [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", shape.get("points") or shape.get("d"))]
+    return nums[0::2], nums[1::2]
 
 
 def small_graph():
@@ -41,153 +81,347 @@ def small_graph():
     return a, b, c, d
 
 
-def test_one_svg_node_per_value_and_per_op_with_data_grads_and_edge_labels():
-    a, b, c, d = small_graph()
-    d.backward()
-    svg = render(draw(d))
-    found = nodes_by_title(svg)
-    values = [t for t in found if re.fullmatch(r"v\d+", t)]
-    ops = [t for t in found if re.fullmatch(r"op\d+", t)]
-    order = topological_order(d)
-    assert len(values) == len(order) == 5  # a, b, c, c + a, d
-    assert len(ops) == 3  # *, +, tanh
-    texts = {t: text_of(found[t]) for t in values}
-    assert any("a" in s and "data 2" in s and f"grad {a.grad:.4g}" in s for s in texts.values())
-    assert any("data -6" in s and f"grad {c.grad:.4g}" in s for s in texts.values())
-    # every parent → op edge carries its local derivative: ∂c/∂a = b = −3, ∂c/∂b = a = 2
-    labels = [text_of(e) for e in edges(svg) if text_of(e).strip()]
-    assert "-3" in labels and "2" in labels and f"{d.local_grads[0]:.4g}" in labels
-    assert len(labels) == 2 + 2 + 1  # one per parent of each op
-
-
-def test_edge_labels_can_be_turned_off_and_rankdir_checked():
-    *_, d = small_graph()
-    svg = render(draw(d, edge_labels=False, rankdir="TB"))
-    assert all(not text_of(e).strip() for e in edges(svg))
-    with pytest.raises(ValueError, match="rankdir must be 'LR' or 'TB'"):
-        draw(d, rankdir="RL")
-
-
-def test_before_backward_the_picture_says_grads_are_not_computed():
-    *_, d = small_graph()
-    svg = render(draw(d))
-    assert "grads not computed yet" in text_of(svg)
-    values = [n for t, n in nodes_by_title(svg).items() if t.startswith("v")]
-    assert all("grad not computed" in text_of(n) for n in values)
-    assert not any(re.search(r"grad 0\b", text_of(n)) for n in values)
-
-
-def seeds_2_2_2():
-    net = nn.MLP(2, [2, 2], bias=False, init="debug")
+def seeds_2_2_2(fused: bool = True, bias: bool = False):
+    """Seed 001's 2-2-2 network (sigmoid, mse) with the course's debug weights, after one backward."""
+    net = nn.MLP(2, [2, 2], bias=bias, init="debug", fused=fused)
     J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
     J.backward()
     return net, J
 
 
-def test_highlighted_paths_are_coloured_and_the_legend_sums_to_the_grad():
+# ---------------------------------------------------------------- nodes, numbers, edges
+
+
+def test_one_svg_node_per_value_and_per_op_showing_that_values_data_and_grad():
+    *_, d = small_graph()
+    d.backward()
+    order = topological_order(d)
+    found = nodes_by_title(render(draw(d)))
+    values = sorted((t for t in found if re.fullmatch(r"v\d+", t)), key=lambda t: int(t[1:]))
+    ops = [t for t in found if re.fullmatch(r"op\d+", t)]
+    assert len(values) == len(order) == 5  # a, b, c, c + a, d
+    assert len(ops) == sum(1 for v in order if v.parents) == 3  # *, +, tanh
+    assert len(found) == 8
+    for title in values:
+        v = order[int(title[1:])]
+        text = text_of(found[title])
+        assert f"data {v.data:.4g}" in text and f"grad {v.grad:.4g}" in text
+        assert (v.label or "") in text
+    assert sorted(text_of(found[t]).strip() for t in ops) == ["*", "+", "tanh"]
+    # the grads printed are the real ones: ∂d/∂b = a · (1 − d²), not a placeholder
+    b_text = next(text_of(n) for n in found.values() if text_of(n).startswith("b "))
+    assert f"grad {2.0 * (1 - d.data**2):.4g}" in b_text
+
+
+def test_each_edge_carries_its_own_local_derivative():
+    *_, d = small_graph()
+    order = topological_order(d)
+    svg = render(draw(d, precision=6))
+    labelled = {}
+    for e in groups_of(svg, "edge"):
+        tail, head = e.find(f"{SVG}title").text.split("->")
+        label = text_of(e).strip()
+        if head.startswith("op"):  # parent → op: the local derivative ∂child/∂parent
+            labelled[(tail, head)] = label
+        else:  # op → its Value: no label
+            assert label == "" and head == f"v{tail[2:]}"
+    expected = {}
+    for i, v in enumerate(order):
+        for p, local in zip(v.parents, v.local_grads):
+            expected[(f"v{order.index(p)}", f"op{i}")] = f"{local:.6g}"
+    assert labelled == expected
+    assert set(expected.values()) >= {"-3", "2", "1", f"{1 - d.data**2:.6g}"}  # ∂c/∂a = b, ∂c/∂b = a, …
+
+
+def test_edge_labels_can_be_turned_off_and_rankdir_is_checked():
+    *_, d = small_graph()
+    svg = render(draw(d, edge_labels=False, rankdir="TB"))
+    assert groups_of(svg, "edge") and all(not text_of(e).strip() for e in groups_of(svg, "edge"))
+    with pytest.raises(ValueError, match="rankdir must be 'LR' or 'TB', got 'RL'"):
+        draw(d, rankdir="RL")
+
+
+def test_labels_are_escaped_and_sub_sup_only_for_the_pattern():
+    x = Value(1.0, label="<x & y>")
+    y = Value.from_op(2.0, (x,), (2.0,), "a<b")
+    y.label = "y^2"  # no parentheses: not the seeds' superscript, printed as is
+    svg = render(draw(y))
+    text = text_of(svg)
+    assert "<x & y>" in text and "a<b" in text and "y^2" in text
+    assert not [t for t in svg.iter(f"{SVG}text") if t.get("baseline-shift")]
+
+
+# ---------------------------------------------------------------- before backward
+
+
+def test_before_backward_the_picture_says_grads_are_not_computed():
+    *_, d = small_graph()
+    svg = render(draw(d))
+    assert "grads not computed yet: call backward() on the root" in caption(svg)
+    values = [n for t, n in nodes_by_title(svg).items() if t.startswith("v")]
+    assert len(values) == 5
+    assert all("grad not computed" in text_of(n) for n in values)
+    assert not any(re.search(r"grad -?\d", text_of(n)) for n in values)
+    d.backward()
+    svg = render(draw(d))
+    assert "not computed" not in text_of(svg)
+
+
+def test_show_grad_overrides_the_automatic_choice():
+    *_, d = small_graph()
+    forced = render(draw(d, show_grad=True))  # before backward: the zeros, as asked
+    assert all("grad 0" in text_of(n) for t, n in nodes_by_title(forced).items() if t.startswith("v"))
+    assert "not computed" not in text_of(forced)
+    d.backward()
+    hidden = render(draw(d, show_grad=False))
+    assert "grad" not in text_of(hidden) and "data" in text_of(hidden)
+
+
+# ---------------------------------------------------------------- highlighted paths
+
+
+def test_each_chain_rule_path_is_drawn_in_its_own_colour():
     net, J = seeds_2_2_2()
-    w = net.layers[0].neurons[0].w[0]
-    svg = render(draw(J, highlight=w))
-    strokes = [p.get("stroke") for e in edges(svg) for p in e.iter(f"{SVG}path")]
-    assert strokes.count(PALETTE[0]) >= 5 and strokes.count(PALETTE[1]) >= 5  # blue and orange paths
-    legend = text_of(nodes_by_title(svg)["legend"])
-    products = [float(m) for m in re.findall(r"= (-?[\d.e-]+)\s", legend + " ")][:2]
-    assert len(products) == 2
-    assert sum(products) == pytest.approx(w.grad, rel=1e-3)
-    assert f"= grad {w.grad:.4g}" in legend
-    assert "path 1" in legend and "path 2" in legend
-
-
-def test_the_legend_products_are_the_exact_chain_rule_products():
-    from autograd import chain_paths
-
-    net, J = seeds_2_2_2()
-    w = net.layers[0].neurons[1].w[1]
+    w = net.layers[0].neurons[0].w[0]  # θ₁₁⁽¹⁾, the seed's example: two paths, blue and orange
+    assert w.label == "w_1,1^(1)"
+    order = topological_order(J)
     paths = chain_paths(J, w)
+    assert len(paths) == 2
+    svg = render(draw(J, highlight=w))
+    edges = {e.find(f"{SVG}title").text: strokes(e) for e in groups_of(svg, "edge")}
+    on_path = set()
+    for k, path in enumerate(paths):
+        for e in path.edges:
+            i, j = order.index(e.parent), order.index(e.child)
+            for title in (f"v{i}->op{j}", f"op{j}->v{j}"):  # parent → op, op → child
+                assert PALETTE[k] in edges[title], (k, title, edges[title])
+                on_path.add(title)
+    # 5 edges per path, the first two shared (w → z → a): 8 parent → op edges, and 7 op → child
+    # edges, since both paths end in the one op → J edge
+    assert len(on_path) == 8 + 7
+    for title, colours in edges.items():
+        if title not in on_path:
+            assert not set(colours) & set(PALETTE), title
+    # nodes on a path are framed in the colour of the first path through them
+    found = nodes_by_title(svg)
+    z2_3 = next(n for n in found.values() if text_of(n).startswith("z 2 (3)"))
+    assert PALETTE[1] in {p.get("stroke") for p in z2_3.iter(f"{SVG}polygon")}
+
+
+def test_the_legend_lists_each_paths_factors_and_product_and_their_sum_is_the_grad():
+    net, J = seeds_2_2_2()
+    w = net.layers[0].neurons[1].w[1]  # w_2,2^(1)
+    paths = chain_paths(J, w)
+    assert len(paths) == 2
     assert sum(p.product for p in paths) == pytest.approx(w.grad, rel=1e-12)
-    legend = text_of(nodes_by_title(render(draw(J, highlight=w)))["legend"])
-    for p in paths:
-        assert f"{p.product:.4g}" in legend
+    svg = render(draw(J, highlight=w))
+    legend = caption(svg)
+    for k, p in enumerate(paths, start=1):
+        assert f"path {k}:" in legend
+        assert " · ".join(f"{e.local:.4g}" for e in p.edges) + f" = {p.product:.4g}" in legend
+    assert "sum of the products" in legend and f"= {w.grad:.4g} = grad {w.grad:.4g}" in legend
+    # the full floats ride along as the graph's tooltip
+    tip = next(a.get(XLINK_TITLE) for a in svg.iter(f"{SVG}a") if "sum =" in (a.get(XLINK_TITLE) or ""))
+    products = [float(m) for m in re.findall(r"product = (\S+?);", tip)]
+    assert products == [p.product for p in paths]
+    total, grad = (float(m) for m in re.search(r"sum = (\S+), grad = (\S+)", tip).groups())
+    assert total == sum(products) and total == pytest.approx(grad, rel=1e-12) and grad == w.grad
 
 
-def test_nn_graph_is_grouped_by_layer_and_labelled_like_the_seeds():
+def test_the_legend_says_so_when_the_grad_is_not_the_sum():
+    net, J = seeds_2_2_2()
+    J.backward()  # a second call: the parameters' grads accumulate to twice ∂J/∂w
+    w = net.layers[1].neurons[0].w[0]
+    legend = caption(render(draw(J, highlight=w)))
+    assert f"≠ grad {w.grad:.4g}" in legend and "zero_grad()" in legend
+
+
+def test_highlight_before_backward_lists_the_products_already():
+    net = nn.MLP(1, [1, 1], bias=False, init="debug")
+    J = nn.mse([net([0.35])], [[0.5]])
+    w = net.layers[0].neurons[0].w[0]
+    legend = caption(render(draw(J, highlight=w)))
+    (path,) = chain_paths(J, w)
+    assert f"= {path.product:.4g}" in legend and "(grads not computed yet)" in legend
+
+
+def test_too_many_paths_is_an_error_with_advice():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(5):
+        y = y + y  # each step doubles the paths: 32
+    y.backward()
+    with pytest.raises(ValueError, match=r"highlight: 32 paths .* more than limit=16.*larger path_limit"):
+        draw(y, highlight=x)
+    svg = render(draw(y, highlight=x, path_limit=32))
+    assert "path 32:" in caption(svg) and "= 32 = grad 32" in caption(svg)
+
+
+def test_highlight_must_be_in_the_graph():
+    z = weighted_sum([Value(0.5)], [Value(2.0)])
+    with pytest.raises(ValueError, match="not part of this graph"):
+        draw(z, highlight=Value(3.0))
+    with pytest.raises(TypeError, match="highlight must be a Value"):
+        draw(z, highlight=3.0)
+
+
+# ---------------------------------------------------------------- networks built by nn
+
+
+def test_an_nn_graph_is_labelled_like_the_seeds_with_sub_and_superscripts():
     net, J = seeds_2_2_2()
     svg = render(draw(J))
-    clusters = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "cluster"]
-    titles = sorted(text_of(c) for c in clusters)
-    assert titles == ["layer 1 (inputs)", "layer 2", "layer 3"]
-    everything = text_of(svg)
-    # sub- and superscripts are separate text spans: z, 1, (2)
-    for base, sub, sup in [("x", "1", None), ("w", "2,1", "(1)"), ("z", "1", "(2)"), ("a", "2", "(3)")]:
-        assert re.search(
-            rf"{re.escape(base)}\s+{re.escape(sub)}" + (rf"\s+{re.escape(sup)}" if sup else ""), everything
-        )
-    assert "J" in everything and "mse" in everything
-    # fused neurons: one z and one a per neuron, so 4 z's and 4 a's
-    assert len(topological_order(J)) == 8 + 2 + 4 + 4 + 1
+    found = nodes_by_title(svg)
+
+    def spans(node):
+        return [(t.get("baseline-shift"), t.text) for t in node.iter(f"{SVG}text")][:3]
+
+    labelled = {tuple(spans(n)) for n in found.values()}
+    assert ((None, "w"), ("sub", "2,1"), ("super", "(1)")) in labelled
+    assert ((None, "z"), ("sub", "1"), ("super", "(2)")) in labelled
+    assert ((None, "a"), ("sub", "2"), ("super", "(3)")) in labelled
+    assert any(s[:2] == ((None, "x"), ("sub", "1")) for s in labelled)
+    assert any(text_of(n).startswith("J data") for n in found.values())
+    assert any(text_of(n).strip() == "mse" for n in found.values())
+    # fused neurons: one z and one a per neuron, one J: 8 weights + 2 inputs + 4 z + 4 a + J
+    bases = [s[0][1] for s in labelled if s and s[0][0] is None and len(s) > 1 and s[1][0] == "sub"]
+    assert sorted(bases).count("z") == 4 and sorted(bases).count("a") == 4 and sorted(bases).count("w") == 8
+    assert len([t for t in found if t.startswith("v")]) == len(topological_order(J)) == 19
+    titles = sorted(text_of(c) for c in groups_of(svg, "cluster"))
+    assert titles == ["layer 1 (inputs)", "layer 2", "layer 3 (output)"]
+
+
+def test_the_layers_sit_side_by_side_with_each_weight_in_the_column_it_leaves():
+    net, J = seeds_2_2_2(bias=True)
+    svg = render(draw(J))
+    clusters = sorted(groups_of(svg, "cluster"), key=lambda c: x_range(c)[0])
+    assert [text_of(c).split(" (")[0] for c in clusters] == ["layer 1", "layer 2", "layer 3"]
+    spans = [x_range(c) for c in clusters]
+    assert spans[0][1] < spans[1][0] and spans[1][1] < spans[2][0]  # no overlap, left to right
+    found = {text_of(n).split(" data")[0]: n for n in nodes_by_title(svg).values()}
+
+    def centre(name):
+        lo, hi = x_range(found[name])
+        return (lo + hi) / 2
+
+    # Θ^(1) with the inputs, Θ^(2) with the activations a^(2) they multiply
+    for name in ("w 1,1 (1)", "w 2,2 (1)", "b 1 (1)", "x 2"):
+        assert centre(name) == pytest.approx(centre("x 1"), abs=2)
+    for name in ("w 1,2 (2)", "w 2,1 (2)", "b 2 (2)", "a 2 (2)"):
+        assert centre(name) == pytest.approx(centre("a 1 (2)"), abs=2)
+    assert y_range(found["x 1"])[0] < y_range(found["x 2"])[0]  # x_1 above x_2, as in the seeds
+    # top to bottom: the layers stack downwards instead
+    tb = sorted(groups_of(render(draw(J, rankdir="TB")), "cluster"), key=lambda c: y_range(c)[0])
+    ys = [y_range(c) for c in tb]
+    assert ys[0][1] < ys[1][0] and ys[1][1] < ys[2][0]
+
+
+def test_elementary_neurons_keep_their_products_inside_the_layer():
+    net, J = seeds_2_2_2(fused=False)
+    svg = render(draw(J))
+    n_values = len(topological_order(J))
+    assert n_values == 8 + 2 + 8 + 4 + 4 + 1  # weights, inputs, products, z's (one + each), a's, J
+    boxes = [(x_range(c), y_range(c)) for c in groups_of(svg, "cluster")]
+
+    def inside(node):
+        (x0, x1), (y0, y1) = x_range(node), y_range(node)
+        return any(bx[0] <= x0 and x1 <= bx[1] and by[0] <= y0 and y1 <= by[1] for bx, by in boxes)
+
+    values = {t: n for t, n in nodes_by_title(svg).items() if t.startswith("v")}
+    assert len(values) == n_values
+    outside = [text_of(n).split()[0] for n in values.values() if not inside(n)]
+    assert outside == ["J"]  # only J stands outside the layers; the unlabelled products are inside
+    assert len(groups_of(svg, "cluster")) == 3
+
+
+def test_cluster_can_be_turned_off_or_given_explicitly():
+    net, J = seeds_2_2_2()
+    assert not groups_of(render(draw(J, cluster=False)), "cluster")
+    x = [Value(1.0), Value(2.0)]
+    z = weighted_sum([Value(0.5), Value(-0.5)], x)
+    svg = render(draw(z, groups={x[0]: "inputs", x[1]: "inputs"}))
+    assert [text_of(c) for c in groups_of(svg, "cluster")] == ["inputs"]
+    assert not groups_of(render(draw(z)), "cluster")  # "auto": no layer labels, no clusters
+    with pytest.raises(ValueError, match="cluster must be True, False or 'auto'"):
+        draw(z, cluster="yes")
+
+
+# ---------------------------------------------------------------- the guard
 
 
 def test_the_guard_names_the_size_and_what_to_do():
     net = nn.MLP(4, [16, 16, 1], fused=False)
     out = net([0.1, 0.2, 0.3, 0.4])[0]
     n = len(topological_order(out))
-    with pytest.raises(ValueError, match=rf"the graph has {n:,} Value nodes, more than max_nodes=200.*fused neurons"):
+    assert n > 1000
+    with pytest.raises(ValueError) as exc:
         draw(out)
-    assert draw(out, max_nodes=n) is not None
+    message = str(exc.value)
+    assert f"the graph has {n:,} nodes (Values; op nodes not counted), more than max_nodes=200" in message
+    assert "smaller network" in message and "nn.MLP(..., fused=True)" in message and f"max_nodes={n}" in message
+    with pytest.raises(ValueError, match=f"the graph has {n:,} nodes"):
+        draw(out, max_nodes=n - 1)
+    assert draw(out, max_nodes=n, cluster=False).source  # at the limit: drawn
 
 
-def test_save_writes_svg_png_pdf_atomically(tmp_path):
+def test_bad_arguments_are_named():
+    *_, d = small_graph()
+    with pytest.raises(ValueError, match="precision must be an integer ≥ 1"):
+        draw(d, precision=0)
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        draw(1.0)
+
+
+# ---------------------------------------------------------------- files and notebooks
+
+
+def test_save_writes_svg_png_and_pdf(tmp_path):
     *_, d = small_graph()
     g = draw(d)
     svg = save(g, tmp_path / "g.svg")
-    png = save(g, tmp_path / "g.png")
-    pdf = save(g, tmp_path / "g.pdf")
-    ET.parse(svg)
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert pdf.read_bytes()[:4] == b"%PDF"
-    assert sorted(os.listdir(tmp_path)) == ["g.pdf", "g.png", "g.svg"]
-    with pytest.raises(ValueError, match="cannot tell the format"):
+    assert svg == tmp_path / "g.svg"
+    assert len(nodes_by_title(ET.parse(svg).getroot())) == 8
+    assert save(g, tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert save(g, str(tmp_path / "g.pdf")).read_bytes()[:5] == b"%PDF-"
+    assert save(g, tmp_path / "g.image", format="png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(os.listdir(tmp_path)) == ["g.image", "g.pdf", "g.png", "g.svg"]  # no temp files left
+    # the mode a plain open() would give (mkstemp's files are private)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(svg.stat().st_mode) == 0o666 & ~umask
+
+
+def test_save_refuses_unknown_formats_and_missing_directories(tmp_path):
+    g = draw(small_graph()[-1])
+    with pytest.raises(ValueError, match=r"cannot tell the format of .*g\.txt.*\.svg, \.png or \.pdf"):
         save(g, tmp_path / "g.txt")
+    with pytest.raises(ValueError, match="format must be one of svg, png, pdf, got 'bmp'"):
+        save(g, tmp_path / "g.svg", format="bmp")
+    with pytest.raises(FileNotFoundError, match="no directory"):
+        save(g, tmp_path / "missing" / "g.svg")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failed_render_leaves_the_existing_file_alone(tmp_path):
+    g = draw(small_graph()[-1])
+    svg = save(g, tmp_path / "g.svg")
     before = svg.read_bytes()
     g.body.append("this is not dot syntax {{{")
     with pytest.raises(RuntimeError, match="dot could not render the graph: .*syntax error"):
         save(g, svg)
-    assert svg.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["g.pdf", "g.png", "g.svg"]
+    assert svg.read_bytes() == before and os.listdir(tmp_path) == ["g.svg"]
 
 
 def test_missing_dot_is_a_clear_error(tmp_path, monkeypatch):
-    *_, d = small_graph()
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
-        save(draw(d), tmp_path / "g.svg")
+    g = draw(small_graph()[-1])
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on it
+    with pytest.raises(RuntimeError, match="'dot' program is not installed.*apt-get install graphviz"):
+        save(g, tmp_path / "g.svg")
+    assert not list(tmp_path.iterdir())
 
 
 def test_jupyter_displays_the_graph_inline():
     *_, d = small_graph()
     bundle = draw(d)._repr_mimebundle_()
-    assert "image/svg+xml" in bundle and bundle["image/svg+xml"].lstrip().startswith("<?xml")
-
-
-def test_custom_groups_and_unlabelled_nodes():
-    x = [Value(1.0), Value(2.0)]
-    w = [Value(0.5), Value(-0.5)]
-    z = weighted_sum(w, x)
-    svg = render(draw(z, groups={x[0]: "inputs", x[1]: "inputs"}))
-    titles = [text_of(c) for c in svg.iter(f"{SVG}g") if c.get("class") == "cluster"]
-    assert titles == ["inputs"]
-    with pytest.raises(ValueError, match="not part of this graph"):
-        draw(z, highlight=Value(3.0))
-
-
-def test_elementary_neurons_keep_their_products_inside_the_layer():
-    net = nn.MLP(2, [2, 2], bias=False, init="debug", fused=False)
-    J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
-    J.backward()
-    source = draw(J).source
-    # nodes inside a cluster are indented twice in the dot source, top-level nodes once
-    top_level = re.findall(r"^\t(v\d+) \[", source, flags=re.M)
-    in_clusters = re.findall(r"^\t\t(v\d+) \[", source, flags=re.M)
-    n_values = len(topological_order(J))
-    assert n_values == 8 + 2 + 8 + 4 + 4 + 1  # weights, inputs, products, z's (one + each), a's, J
-    assert len(top_level) == 1 and len(in_clusters) == n_values - 1  # only J stands outside the layers
-    assert source.count("subgraph cluster_") == 3
+    svg = ET.fromstring(bundle["image/svg+xml"].encode())
+    assert len(nodes_by_title(svg)) == 8
