@@ -25,7 +25,7 @@ from pathlib import Path
 
 import graphviz
 
-from .graph import chain_paths, topological_order
+from .graph import chain_paths, count_paths, topological_order
 from .value import Value
 
 __all__ = ["draw", "save", "PALETTE", "FORMATS"]
@@ -136,13 +136,14 @@ def draw(
     if highlight is not None:
         if highlight not in name:
             raise ValueError("highlight: that Value is not part of this graph (root does not depend on it)")
-        try:
-            paths = chain_paths(root, highlight, limit=path_limit)
-        except ValueError as exc:
+        count, _ = count_paths(root, [highlight])
+        if count > path_limit:
             raise ValueError(
-                f"highlight: {exc}. Pass a larger path_limit, or highlight a parameter nearer the root "
-                f"(its paths multiply with every layer they cross)"
-            ) from None
+                f"highlight: {count:,} paths lead from {highlight.label or 'that node'} to the root, more than "
+                f"path_limit={path_limit}: pass a larger path_limit (the legend gets a row per path), or highlight "
+                f"a parameter nearer the root (the paths multiply with every layer they cross)"
+            )
+        paths = chain_paths(root, highlight, limit=path_limit)
         for k, path in enumerate(paths):
             colour = PALETTE[k % len(PALETTE)]
             node_colour.setdefault(id(highlight), colour)

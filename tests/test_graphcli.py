@@ -1,0 +1,158 @@
+"""`chainrule graph`: files really written by dot, exit codes, and messages for bad options."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import nn
+from autograd.draw import PALETTE
+from nn.cli import main
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(path) -> ET.Element:
+    return ET.parse(path).getroot()
+
+
+def value_nodes(svg: ET.Element) -> list[str]:
+    """The text of each Value node (titles v0, v1, …; op nodes are op0, op1, …)."""
+    out = []
+    for g in svg.iter(f"{SVG}g"):
+        if g.get("class") == "node" and re.fullmatch(r"v\d+", g.find(f"{SVG}title").text):
+            out.append(" ".join(t.text or "" for t in g.iter(f"{SVG}text")))
+    return out
+
+
+def all_text(svg: ET.Element) -> str:
+    return re.sub(r"\s+", " ", " ".join(t.text or "" for t in svg.iter(f"{SVG}text")))
+
+
+def seeds_2_2_2_grad(which: int) -> float:
+    """∂J/∂(parameter `which`) of seed 001's 2-2-2 network on (0.35, 0.9) → (0.5, 0.1), built directly."""
+    net = nn.MLP(2, [2, 2], bias=False, init="debug")
+    J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
+    J.backward()
+    return net.parameters()[which].grad
+
+
+def test_the_seeds_2_2_2_example_with_a_highlighted_weight(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    argv = ["graph", "--example", "2-2-2", "--sample", "0.35,0.9", "--target", "0.5,0.1"]
+    assert main([*argv, "--highlight", "w_1,1^(1)", "-o", str(out)]) == 0
+    grad = seeds_2_2_2_grad(0)
+    printed = capsys.readouterr().out
+    assert printed == f"wrote {out}: 2 paths from w_1,1^(1) to J, ∂J/∂w_1,1^(1) = {grad:.6g}\n"
+    svg = svg_of(out)
+    nodes = value_nodes(svg)
+    assert len(nodes) == 8 + 2 + 4 + 4 + 1  # no biases, fused: one z and one a per neuron, and J
+    assert not any(n.startswith("b ") for n in nodes)
+    text = all_text(svg)
+    assert "path 1:" in text and "path 2:" in text and "path 3:" not in text
+    assert f"= grad {grad:.4g}" in text
+    strokes = {p.get("stroke") for p in svg.iter(f"{SVG}path")}
+    assert {PALETTE[0], PALETTE[1]} <= strokes and PALETTE[2] not in strokes
+    assert [c for c in svg.iter(f"{SVG}g") if c.get("class") == "cluster"]  # grouped by layer
+
+
+def test_highlight_by_parameter_name_and_the_1_1_1_example_as_png_and_pdf(tmp_path, capsys):
+    png, pdf = tmp_path / "g.png", tmp_path / "g.pdf"
+    argv = ["graph", "--example", "2-2-2", "--sample", "0.35,0.9", "--target", "0.5,0.1"]
+    assert main([*argv, "--highlight", "layers.1.neurons.0.w.1", "-o", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # layers.1.neurons.0.w.1 is w_1,2^(2): one path, and its grad is the network's own
+    assert f"1 path from w_1,2^(2) to J, ∂J/∂w_1,2^(2) = {seeds_2_2_2_grad(5):.6g}" in capsys.readouterr().out
+    assert main(["graph", "--example", "1-1-1", "--target", "0.5", "-o", str(pdf)]) == 0
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_sizes_biases_and_elementary_nodes(tmp_path):
+    out = tmp_path / "g.svg"
+    assert main(["graph", "--sizes", "2,3,1", "-o", str(out)]) == 0  # one output: drawn without a loss
+    nodes = value_nodes(svg_of(out))
+    assert sum(n.startswith("b ") for n in nodes) == 3 + 1  # --sizes: biases by default
+    assert len(nodes) == (6 + 3) + (3 + 1) + 2 + 4 + 4  # weights and biases, inputs, z's, a's
+    assert "grads not computed yet" in all_text(svg_of(out))
+    assert main(["graph", "--sizes", "2,3,1", "--no-bias", "-o", str(out)]) == 0
+    assert not any(n.startswith("b ") for n in value_nodes(svg_of(out)))
+    assert main(["graph", "--example", "1-1-1", "--bias", "--target", "0.5", "-o", str(out)]) == 0
+    assert sum(n.startswith("b ") for n in value_nodes(svg_of(out))) == 2
+    assert main(["graph", "--example", "1-1-1", "--elementary", "--target", "0.5", "-o", str(out)]) == 0
+    # elementary: each z is a `*` node (one input, no bias) — the same count, unlabelled products none
+    assert len(value_nodes(svg_of(out))) == 2 + 1 + 2 + 2 + 1
+    assert main(["graph", "--sizes", "2,2,1", "--elementary", "--target", "1", "-o", str(out)]) == 0
+    elementary = value_nodes(svg_of(out))
+    # unlabelled: per neuron (2 inputs and a bias) 2 products w·x and the partial sum b + w₁x₁
+    assert sum(not re.match(r"[a-zA-Z]\s", n) for n in elementary) == 3 * 3
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--example", "2-2-2", "--target", "1,1", "--highlight", "nope"],
+            "no parameter called 'nope'; valid "
+            "names include: layers.0.neurons.0.w.0 (w_1,1^(1)), layers.0.neurons.0.w.1 (w_1,2^(1))",
+        ),
+        (["--example", "2-2-2", "--highlight", "w_1,1^(1)"], "--highlight needs --target"),
+        (["--example", "2-2-2", "--sample", "1,2,3"], "--sample has 3 numbers but the network takes 2"),
+        (["--example", "2-2-2", "--target", "1"], "--target has 1 numbers but the network gives 2"),
+        (["--example", "2-2-2"], "the network has 2 outputs: give --target"),
+        (["--sizes", "4,16,16,1", "--elementary"], "more than --max-nodes 200"),
+        (
+            ["--sizes", "3,4,4,2", "--target", "1,0", "--highlight", "w_1,1^(1)", "--path-limit", "4"],
+            "8 paths lead from w_1,1^(1) to the root, more than --path-limit=4",
+        ),
+    ],
+)
+def test_bad_options_exit_2_with_a_clear_message(tmp_path, capsys, argv, message):
+    assert main(["graph", *argv, "-o", str(tmp_path / "g.svg")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule graph: error: ") and message in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_guard_tells_the_command_line_what_to_do(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    assert main(["graph", "--sizes", "4,4,1", "--elementary", "--max-nodes", "40", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    # elementary: 20 weights, 5 biases, 4 inputs, 20 products w·x, 20 sums (4 a neuron, the last is z), 5 a's
+    assert "the graph has 74 nodes (Values; op nodes not counted), more than --max-nodes 40" in err
+    assert "without --elementary" in err and "pass --max-nodes 74" in err
+    # fused: 20 weights, 5 biases, 4 inputs, 5 z's, 5 a's
+    assert main(["graph", "--sizes", "4,4,1", "--max-nodes", "40", "-o", str(out)]) == 0
+    assert len(value_nodes(svg_of(out))) == 39
+
+
+def test_bad_files_and_values_exit_2(tmp_path, capsys):
+    assert main(["graph", "--example", "1-1-1", "-o", str(tmp_path / "g.bmp")]) == 2
+    assert "cannot tell the format" in capsys.readouterr().err
+    assert main(["graph", "--example", "1-1-1", "-o", str(tmp_path / "no" / "g.svg")]) == 2
+    assert "no directory" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+    for argv, message in [
+        (["--sizes", "2,x"], "layer sizes must be integers"),
+        (["--example", "3-3-3"], "invalid choice: '3-3-3'"),
+        (["--example", "1-1-1", "--sample", "a,b"], "expected numbers separated by commas"),
+        (["--example", "1-1-1", "--sizes", "2,2"], "not allowed with argument --example"),
+    ]:
+        with pytest.raises(SystemExit) as exc:
+            main(["graph", *argv])
+        assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_console_command_writes_the_default_file(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "nn.cli", "graph", "--example", "1-1-1", "--target", "0.5"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "wrote graph.svg\n"
+    assert len(value_nodes(svg_of(tmp_path / "graph.svg"))) == 2 + 1 + 2 + 2 + 1
