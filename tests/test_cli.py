@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -46,36 +45,6 @@ def test_check_bad_options_exit_2(capsys):
     assert "layer sizes must be integers" in capsys.readouterr().err
     assert main(["check", "--m", "0"]) == 2
     assert "--m must be ≥ 1" in capsys.readouterr().err
-
-
-def test_graph_writes_the_seeds_example_with_a_highlight(tmp_path, capsys):
-    out = tmp_path / "g.svg"
-    args = [
-        "graph",
-        "--example",
-        "2-2-2",
-        "--sample",
-        "0.35,0.9",
-        "--target",
-        "0.5,0.1",
-        "--highlight",
-        "w_1,1^(1)",
-        "-o",
-        str(out),
-    ]
-    assert main(args) == 0
-    svg = ET.parse(out).getroot()
-    text = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
-    assert "path 1" in text and "path 2" in text and "sum of the products" in text
-    assert f"wrote {out}" in capsys.readouterr().out
-
-
-def test_graph_bad_highlight_and_format(tmp_path, capsys):
-    assert main(["graph", "--target", "1,1", "--highlight", "nope", "-o", str(tmp_path / "g.svg")]) == 2
-    assert "no parameter called 'nope'; valid names include: layers.0.neurons.0.w.0" in capsys.readouterr().err
-    assert main(["graph", "--sizes", "2,1", "-o", str(tmp_path / "g.bmp")]) == 2
-    assert "cannot tell the format" in capsys.readouterr().err
-    assert not list(tmp_path.iterdir())
 
 
 def test_console_script_entry_point_runs():
