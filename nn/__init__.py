@@ -4,10 +4,17 @@
 the seeds' labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
 `nn.crosscheck` compares the two with numerical gradients.
+
+`import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, and the
+`thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
+so a script that only builds and trains networks never pays NumPy's import time.
 """
 
-from . import crosscheck, data, init, matrix
-from .convert import mlp_from_thetas, thetas_from_mlp
+from __future__ import annotations
+
+import importlib
+
+from . import init
 from .io import load, load_weights, save
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
@@ -46,3 +53,25 @@ __all__ = [
     "matrix",
     "crosscheck",
 ]
+
+# Imported on first use (PEP 562): name → the submodule that provides it (itself, for a submodule).
+_LAZY = {
+    "data": "data",
+    "matrix": "matrix",
+    "crosscheck": "crosscheck",
+    "thetas_from_mlp": "convert",
+    "mlp_from_thetas": "convert",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'nn' has no attribute {name!r}")
+    module = importlib.import_module(f".{_LAZY[name]}", __name__)
+    value = module if _LAZY[name] == name else getattr(module, name)
+    globals()[name] = value  # later lookups are ordinary attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

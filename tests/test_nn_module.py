@@ -229,3 +229,25 @@ def test_bad_input():
         nn.Neuron(3, weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="expected 3 inputs, got 1"):
         nn.Neuron(3)([1.0])
+
+
+# ---------------------------------------------------------------- the package
+
+
+def test_import_nn_is_light_and_the_numpy_parts_load_on_first_use():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nn\n"
+        "heavy = [m for m in ('numpy', 'matplotlib', 'tqdm', 'nn.matrix', 'nn.crosscheck') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "from nn import thetas_from_mlp, matrix\n"
+        "import nn.convert\n"
+        "assert thetas_from_mlp is nn.convert.thetas_from_mlp and nn.matrix is matrix\n"
+        "assert nn.data.moons(4, seed=0)[0].shape == (4, 2)\n"
+        "assert set(nn.__all__) <= set(dir(nn))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    with pytest.raises(AttributeError, match="module 'nn' has no attribute 'nope'"):
+        nn.nope  # noqa: B018
