@@ -37,6 +37,10 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
     if not isinstance(model, MLP):
         raise TypeError(f"save: expected an nn.MLP, got {type(model).__name__}")
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {str(path)!r}: no directory {str(path.parent)!r}")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a directory")
     doc = {
         "format": FORMAT,
         "version": 1,
@@ -53,11 +57,27 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
             json.dump(doc, f, indent=1)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (os.umask can only set it)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _read(path: str | os.PathLike) -> dict:
@@ -93,10 +113,27 @@ def load(path: str | os.PathLike) -> MLP:
 def load_weights(model: MLP, path: str | os.PathLike) -> MLP:
     """Fill `model`'s weights from `path`; a different architecture is a ValueError naming the layer."""
     doc = _read(path)
-    if doc.get("sizes") != model.sizes:
-        raise ValueError(f"{path}: the file holds a network of sizes {doc.get('sizes')}, the model has {model.sizes}")
+    sizes = doc.get("sizes")
+    if sizes != model.sizes:
+        raise ValueError(f"{path}: {_shape_mismatch(sizes, model.sizes)}")
     _fill(model, doc, path)
     return model
+
+
+def _shape_mismatch(file_sizes: object, model_sizes: list[int]) -> str:
+    """Say how the file's network differs from the model's, naming the first Θ^(l) that does."""
+    msg = f"the file holds a network of sizes {file_sizes}, the model has {model_sizes}"
+    if not (isinstance(file_sizes, list) and all(isinstance(s, int) for s in file_sizes)):
+        return msg
+    if len(file_sizes) != len(model_sizes):
+        return f"{msg} ({len(file_sizes) - 1} weight matrices in the file, {len(model_sizes) - 1} in the model)"
+    # Θ^(l) is s_{l+1} × (s_l + 1): the first l where the two differ.
+    for l in range(1, len(model_sizes)):
+        got = (file_sizes[l], file_sizes[l - 1] + 1)
+        want = (model_sizes[l], model_sizes[l - 1] + 1)
+        if got != want:
+            return f"{msg}: Θ^({l}) is {got[0]} × {got[1]} in the file, {want[0]} × {want[1]} in the model"
+    return msg
 
 
 def _fill(model: MLP, doc: dict, path) -> None:
@@ -106,6 +143,8 @@ def _fill(model: MLP, doc: dict, path) -> None:
     # Check every shape and number before changing a single weight.
     for l, (theta, layer) in enumerate(zip(thetas, model.layers), start=1):
         want = (layer.nout, layer.nin + 1)
+        if not isinstance(theta, list):
+            raise ValueError(f"{path}: Θ^({l}) should be a {want[0]} × {want[1]} list of rows, the file has {theta!r}")
         got = (len(theta), len(theta[0]) if theta and isinstance(theta[0], list) else 0)
         if got != want or any(not isinstance(row, list) or len(row) != want[1] for row in theta):
             raise ValueError(f"{path}: Θ^({l}) should be {want[0]} × {want[1]}, the file has {got[0]} × {got[1]}")
@@ -113,6 +152,9 @@ def _fill(model: MLP, doc: dict, path) -> None:
             for v in row:
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                     raise ValueError(f"{path}: Θ^({l}) holds {v!r}, not a finite number")
+        # A model without biases has nowhere to put them: refuse rather than drop them silently.
+        if not model.bias and any(row[0] != 0 for row in theta):
+            raise ValueError(f"{path}: Θ^({l}) has non-zero biases (column 0) but the model has bias=False")
     for theta, layer in zip(thetas, model.layers):
         for row, n in zip(theta, layer.neurons):
             if n.b is not None:

@@ -229,9 +229,23 @@ def test_load_checks_shapes_before_changing_anything(tmp_path):
     path = nn.save(nn.MLP(3, [4, 2], seed=1), tmp_path / "w.json")
     other = nn.MLP(3, [5, 2], seed=2)
     before = [p.data for p in other.parameters()]
-    with pytest.raises(ValueError, match=r"sizes \[3, 4, 2\], the model has \[3, 5, 2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"sizes \[3, 4, 2\], the model has \[3, 5, 2\]: Θ\^\(1\) is 4 × 4 in the file, 5 × 4 in the model",
+    ):
         nn.load_weights(other, path)
     assert [p.data for p in other.parameters()] == before
+    with pytest.raises(ValueError, match=r"\(2 weight matrices in the file, 1 in the model\)"):
+        nn.load_weights(nn.MLP(3, [2]), path)
+    # biases have nowhere to go in a model without them: an error, not a silent loss
+    with pytest.raises(ValueError, match=r"Θ\^\(1\) has non-zero biases \(column 0\) but the model has bias=False"):
+        nn.load_weights(nn.MLP(3, [4, 2], bias=False), path)
+    # the other way round is fine: a bias-free network's zero column becomes zero biases
+    plain = nn.MLP(3, [4, 2], bias=False, seed=3)
+    with_bias = nn.load_weights(nn.MLP(3, [4, 2], seed=4), nn.save(plain, tmp_path / "plain.json"))
+    assert [n.b.data for layer in with_bias.layers for n in layer.neurons] == [0.0] * 6
+    assert [w.data for w in with_bias.weights()] == [w.data for w in plain.weights()]
+    (tmp_path / "plain.json").unlink()
     doc = json.loads(path.read_text())
     doc["thetas"][1][0] = doc["thetas"][1][0][:-1]
     path.write_text(json.dumps(doc))
@@ -240,6 +254,22 @@ def test_load_checks_shapes_before_changing_anything(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ValueError, match="not a chainrule weights file"):
         nn.load(path)
+
+
+def test_save_gives_the_file_ordinary_permissions_and_names_a_missing_directory(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = nn.save(nn.MLP(2, [1]), tmp_path / "w.json")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+    path.chmod(0o640)
+    nn.save(nn.MLP(2, [1]), path)  # overwriting keeps the file's mode
+    assert path.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(FileNotFoundError, match="no directory .*nowhere"):
+        nn.save(nn.MLP(2, [1]), tmp_path / "nowhere" / "w.json")
+    with pytest.raises(IsADirectoryError, match="it is a directory"):
+        nn.save(nn.MLP(2, [1]), tmp_path)
 
 
 def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
