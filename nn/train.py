@@ -14,6 +14,7 @@ import gc
 import random
 import sys
 from collections.abc import Callable, Sequence
+from numbers import Real
 from typing import NamedTuple
 
 from autograd import Value
@@ -77,16 +78,47 @@ def targets_for(y: Sequence, k: int, loss: str | Callable) -> list[list[float]]:
     return rows
 
 
-def _correct(output: Sequence[float], target: Sequence[float], loss: str | Callable) -> bool | None:
-    """Whether one prediction is right: argmax for k > 1; for k = 1 the sign (hinge) or a ≥ ½."""
-    if len(output) > 1:
+def _rule(targets: Sequence[Sequence[float]], loss: str | Callable) -> str | None:
+    """How accuracy is judged, decided once from all the target rows.
+
+    "argmax" for several outputs; for one output "sign" (a > 0 means +1) with the hinge loss or
+    with targets all in {−1, +1}, "half" (a ≥ ½ means 1) with targets all in {0, 1}; None for
+    other targets (regression: accuracy does not apply).
+    """
+    if not targets:
+        return None
+    if len(targets[0]) > 1:
+        return "argmax"
+    values = {row[0] for row in targets}
+    if loss == "hinge" or (values <= {-1.0, 1.0} and -1.0 in values):
+        return "sign"
+    if values <= {0.0, 1.0}:
+        return "half"
+    return None
+
+
+def _correct(output: Sequence[float], target: Sequence[float], rule: str) -> bool:
+    """Whether one prediction is right under `rule` (see `_rule`)."""
+    if rule == "argmax":
         return max(range(len(output)), key=output.__getitem__) == max(range(len(target)), key=target.__getitem__)
-    a, t = output[0], target[0]
-    if loss == "hinge":
-        return (a > 0.0) == (t > 0.0)
-    if t in (0.0, 1.0):
-        return (a >= 0.5) == (t == 1.0)
-    return None  # a regression target: accuracy does not apply
+    if rule == "sign":
+        return (output[0] > 0.0) == (target[0] > 0.0)
+    return (output[0] >= 0.5) == (target[0] == 1.0)
+
+
+def _sample(x: Sequence, i: int) -> list[Value | float]:
+    """Sample i as a list of Python floats (or Values), converted once rather than every epoch."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"fit: sample {i} must be a sequence of numbers, got {type(x).__name__}")
+    row = []
+    for v in x:
+        if isinstance(v, Value):
+            row.append(v)
+        elif isinstance(v, Real) and not isinstance(v, bool):
+            row.append(float(v))  # np.float64 → float: the engine's fast path
+        else:
+            raise TypeError(f"fit: sample {i} holds {v!r}, not a number")
+    return row
 
 
 def predict(model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -96,11 +128,11 @@ def predict(model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence, loss: str = "mse") -> float | None:
     """The fraction of samples classified right (see `fit` for the rule); None for regression."""
-    k = model.sizes[-1]
-    verdicts = [_correct(o, t, loss) for o, t in zip(predict(model, X), targets_for(y, k, loss))]
-    if not verdicts or any(v is None for v in verdicts):
+    targets = targets_for(y, model.sizes[-1], loss)
+    rule = _rule(targets, loss)
+    if rule is None:
         return None
-    return sum(verdicts) / len(verdicts)
+    return sum(_correct(o, t, rule) for o, t in zip(predict(model, X), targets)) / len(targets)
 
 
 def fit(
@@ -128,10 +160,10 @@ def fit(
 
     After each epoch the record holds the mean loss of its batches and the accuracy of its
     forward passes (the weights before each step, so no extra pass is needed): argmax for
-    several outputs; for one output, a ≥ ½ against 0/1 labels, or the sign against ±1 labels
-    with the hinge loss; None for other targets. `progress` shows a tqdm bar (None: only for
-    runs of 50 epochs or more when stderr is a terminal); `verbose` prints one line per epoch
-    (through `log` if given).
+    several outputs; for one output, the sign (a > 0 means +1) with the hinge loss or ±1
+    labels, a ≥ ½ against 0/1 labels; None for other targets (regression). `progress` shows a
+    tqdm bar (None: only when epochs × batches ≥ 50 and stderr is a terminal); `verbose`
+    prints one line per epoch (through `log` if given).
 
     `pause_gc`: the engine's graphs hold no reference cycles (local derivatives are numbers, not
     closures), so reference counting frees every epoch's graph and Python's cyclic garbage
@@ -149,15 +181,17 @@ def fit(
         raise ValueError(f"batch_size must be an integer ≥ 1 or None, got {batch_size!r}")
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "loss")
     loss_fn = get_loss(loss)
-    samples = [list(x) for x in X]
+    samples = [_sample(x, i) for i, x in enumerate(X)]
     targets = targets_for(y, model.sizes[-1], loss_name)
+    rule = _rule(targets, loss_name)
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
     rng = random.Random(seed)
     order = list(range(m))
     size = batch_size or m
+    batches = -(-m // size)  # per epoch
 
     bar = None
-    if progress or (progress is None and epochs >= 50 and sys.stderr.isatty()):
+    if progress or (progress is None and epochs * batches >= 50 and sys.stderr.isatty()):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=epochs, desc="training", unit="epoch", leave=False)
@@ -171,7 +205,7 @@ def fit(
         for epoch in range(1, epochs + 1):
             if batch_size is not None:
                 rng.shuffle(order)
-            total_loss, verdicts = 0.0, []
+            total_loss, right = 0.0, 0
             for start in range(0, m, size):
                 batch = order[start : start + size]
                 outputs = [model(samples[i]) for i in batch]
@@ -182,8 +216,9 @@ def fit(
                 J.backward()
                 optimizer.step()
                 total_loss += J.data * len(batch)
-                verdicts.extend(_correct([a.data for a in o], targets[i], loss_name) for o, i in zip(outputs, batch))
-            acc = None if any(v is None for v in verdicts) else sum(verdicts) / m
+                if rule is not None:
+                    right += sum(_correct([a.data for a in o], targets[i], rule) for o, i in zip(outputs, batch))
+            acc = None if rule is None else right / m
             record = Epoch(epoch, total_loss / m, acc)
             history.append(record)
             if bar is not None:

@@ -190,6 +190,27 @@ def test_fit_is_reproducible_and_multiclass():
     assert nn.accuracy(model, X, y) >= 0.95
 
 
+def test_accuracy_rules_sign_for_pm1_half_for_01_argmax_for_classes_none_for_regression():
+    model = nn.MLP(1, [1], "linear")
+    model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data = 1.0, 0.0  # a = x
+    X = [[-0.7], [0.2], [0.6], [0.9]]
+    # ±1 labels (any loss): right when the sign agrees → -0.7↔-1 ✓, 0.2↔-1 ✗, 0.6↔+1 ✓, 0.9↔+1 ✓
+    assert nn.accuracy(model, X, [-1, -1, 1, 1]) == 0.75
+    # 0/1 labels: right when (a ≥ ½) agrees → -0.7↔0 ✓, 0.2↔1 ✗, 0.6↔1 ✓, 0.9↔0 ✗
+    assert nn.accuracy(model, X, [0, 1, 1, 0]) == 0.5
+    # hinge judges by the sign even when every label happens to be +1: 0.2, 0.6, 0.9 > 0, -0.7 not
+    assert nn.accuracy(model, X, [1, 1, 1, 1], loss="hinge") == 0.75
+    assert nn.accuracy(model, X, [0.3, 1.2, 0.0, 1.0]) is None  # regression targets
+    history = nn.fit(model, X, [0.3, 1.2, 0.0, 1.0], epochs=2, progress=False)
+    assert history.accuracies == [None, None]
+    # several outputs: argmax of the outputs against the class label
+    two = nn.MLP(1, [2], "linear")
+    for n, (w, b) in zip(two.layers[0].neurons, [(1.0, 0.0), (-1.0, 0.0)]):  # a = (x, -x)
+        n.w[0].data, n.b.data = w, b
+    assert nn.accuracy(two, X, [1, 0, 0, 0]) == 1.0  # argmax: 1, 0, 0, 0 (-0.7 < 0.7, then x > -x)
+    assert nn.accuracy(two, X, [[0, 1], [0, 1], [1, 0], [1, 0]]) == 0.75  # one-hot rows: ✓ ✗ ✓ ✓
+
+
 def test_fit_progress_bar_is_switchable(capsys):
     X, y = nn.data.moons(10, seed=0)
     model = nn.MLP(2, [2, 1])
@@ -210,6 +231,10 @@ def test_fit_bad_input():
         nn.fit(model, [[1, 2, 3]], [1])
     with pytest.raises(ValueError, match="labels are classes 0..2"):
         nn.fit(nn.MLP(2, [3]), X, y + 5)
+    with pytest.raises(TypeError, match="fit: sample 1 holds 'b', not a number"):
+        nn.fit(model, [[1.0, 2.0], [1.0, "b"]], [0, 1])
+    with pytest.raises(TypeError, match="fit: sample 0 must be a sequence of numbers, got float"):
+        nn.fit(model, [1.0, 2.0], [0, 1])
 
 
 # ---------------------------------------------------------------- save / load
