@@ -19,7 +19,7 @@ does; the matrix implementation (`nn.matrix`) computes the same numbers independ
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from autograd import Value
 
@@ -33,6 +33,11 @@ __all__ = [
     "LOSSES",
     "CLIP",
 ]
+
+# m per-sample lists of K outputs (as an MLP returns them), or one sample's list (m = 1).
+Outputs = Sequence[Sequence[Value | float]] | Sequence[Value | float]
+# The same shape in numbers (lists or a NumPy array); with K = 1 also a flat list of m numbers.
+Targets = Sequence[Sequence[float]] | Sequence[float]
 
 CLIP = 1e-12
 """cross_entropy clips a to [CLIP, 1 − CLIP] before the log, so a = 0 or 1 gives a large,
@@ -52,7 +57,7 @@ def _number(t: object, loss: str) -> float:
         raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__}") from None
 
 
-def _batch(outputs, targets, loss: str) -> tuple[list[Value], list[float], int, int]:
+def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], list[float], int, int]:
     """Flatten outputs (m × K Values) and targets (m × K numbers), checking the shapes.
 
     `outputs` is a list of m per-sample lists, as a network returns them, or one sample's list
@@ -84,7 +89,7 @@ def _batch(outputs, targets, loss: str) -> tuple[list[Value], list[float], int, 
     return flat_a, flat_y, m, k
 
 
-def mse(outputs, targets) -> Value:
+def mse(outputs: Outputs, targets: Targets) -> Value:
     """J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)² (seed 001); ∂J/∂aₖ = (aₖ − yₖ)/m."""
     a, y, m, _ = _batch(outputs, targets, "mse")
     diffs = [ai.data - yi for ai, yi in zip(a, y)]
@@ -92,7 +97,7 @@ def mse(outputs, targets) -> Value:
     return Value.from_op(J, a, [d / m for d in diffs], "mse", label="J")
 
 
-def cross_entropy(outputs, targets) -> Value:
+def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
     """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (seeds 000 and 002).
 
     ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m. Outputs must lie in [0, 1] (use a sigmoid output
@@ -114,7 +119,7 @@ def cross_entropy(outputs, targets) -> Value:
     return Value.from_op(J / m, a, grads, "cross_entropy", label="J")
 
 
-def hinge(outputs, targets) -> Value:
+def hinge(outputs: Outputs, targets: Targets) -> Value:
     """J = 1/m Σᵢ Σₖ max(0, 1 − yₖaₖ), targets ±1 (micrograd's max-margin loss).
 
     ∂J/∂aₖ = −yₖ/m where the margin is violated (1 − yₖaₖ > 0), else 0 (0 at the kink).
@@ -134,7 +139,7 @@ def hinge(outputs, targets) -> Value:
     return Value.from_op(J / m, a, grads, "hinge", label="J")
 
 
-def softmax_cross_entropy(outputs, targets) -> Value:
+def softmax_cross_entropy(outputs: Outputs, targets: Targets) -> Value:
     """J = −1/m Σᵢ Σₖ yₖ log softmax(a)ₖ for K classes; the outputs are logits.
 
     ∂J/∂aₖ = (pₖ Σⱼ yⱼ − yₖ)/m with p = softmax(a) (= (pₖ − yₖ)/m for one-hot y). Computed
@@ -157,7 +162,7 @@ def softmax_cross_entropy(outputs, targets) -> Value:
     return Value.from_op(J / m, a, grads, "softmax_cross_entropy", label="J")
 
 
-def l2(model_or_weights, lam: float, m: int) -> Value:
+def l2(model_or_weights: object, lam: float, m: int) -> Value:
     """λ/(2m) Σ w² over the weights, biases excluded (seed 000); ∂/∂w = λw/m.
 
     Pass a model (its `weights()` are used) or a list of weight Values.
