@@ -203,7 +203,8 @@ class Trace(NamedTuple):
     """The nodes of one forward pass, layer by layer.
 
     `z[l]` and `a[l]` belong to `mlp.layers[l]` (the seeds' layer l + 2). After `J.backward()`,
-    `[z.grad for z in trace.z[l]]` are that layer's δ's, δ = ∂J/∂z.
+    `[z.grad for z in trace.z[l]]` are that layer's δ's, δ = ∂J/∂z. In a linear layer the a's
+    are the z nodes themselves (a = z, no extra node).
     """
 
     inputs: list[Value]
@@ -235,6 +236,9 @@ class MLP(Module):
     unless `epsilon` is given, drawn from `random.Random(seed)`) or "debug" (the course's sin
     initialization). Calling the network on one sample returns the output layer's Values — always
     a list.
+
+    With the "linear" activation a = z, and no node is added for it: the neuron's a IS its z node
+    (labelled z_j^(l)), so the graph has no identity nodes and `trace.a[l][j] is trace.z[l][j]`.
     """
 
     def __init__(
