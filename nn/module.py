@@ -327,4 +327,4 @@ class MLP(Module):
             act = f"{act} → {self.output_activation}"
         extras = ("" if self.bias else ", no bias") + ("" if self.fused else ", elementary")
         n = sum(len(layer.neurons) * (layer.nin + self.bias) for layer in self.layers)
-        return f"MLP({self.sizes[0]} → {self.sizes[1:]}, {act}{extras}, {n} parameters)"
+        return f"MLP({self.sizes[0]} → {self.sizes[1:]}, {act}{extras}, {n} parameter{'' if n == 1 else 's'})"

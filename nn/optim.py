@@ -17,6 +17,10 @@ from autograd import Value
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
+def _count(params: list[Value]) -> str:
+    return f"{len(params)} parameter{'' if len(params) == 1 else 's'}"
+
+
 class Optimizer:
     """Holds `params` (a list of Values) and the learning rate `lr`."""
 
@@ -63,7 +67,7 @@ class SGD(Optimizer):
 
     def __repr__(self) -> str:
         mom = f", momentum={self.momentum}" if self.momentum else ""
-        return f"SGD({len(self.params)} parameters, lr={self.lr}{mom})"
+        return f"SGD({_count(self.params)}, lr={self.lr}{mom})"
 
 
 class Adam(Optimizer):
@@ -100,4 +104,4 @@ class Adam(Optimizer):
             p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
 
     def __repr__(self) -> str:
-        return f"Adam({len(self.params)} parameters, lr={self.lr}, betas={self.betas}, step {self.t})"
+        return f"Adam({_count(self.params)}, lr={self.lr}, betas={self.betas}, step {self.t})"

@@ -93,6 +93,7 @@ def test_reprs():
     assert repr(nn.MLP(2, [2, 2], bias=False)) == "MLP(2 → [2, 2], sigmoid, no bias, 8 parameters)"
     assert repr(nn.MLP(2, [16, 16, 1], "relu", "linear")) == "MLP(2 → [16, 16, 1], relu → linear, 337 parameters)"
     assert repr(nn.Neuron(3, "tanh")) == "Neuron(3 inputs, tanh)"
+    assert repr(nn.MLP(1, [1], bias=False)) == "MLP(1 → [1], sigmoid, no bias, 1 parameter)"
     assert repr(nn.Layer(3, 2, "relu")) == "Layer(3 → 2, relu)"
 
 

@@ -125,6 +125,23 @@ def test_adam_first_step_by_hand():
     assert p.data == pytest.approx(1.0 - 0.01 * 0.5 / (0.5 + 1e-8), rel=1e-15)
 
 
+def test_adam_second_step_by_hand_shows_the_bias_correction():
+    p = Value(1.0)
+    opt = nn.Adam([p], lr=0.1)  # β₁ = 0.9, β₂ = 0.999, ε = 1e-8
+    p.grad = 0.5
+    opt.step()  # m = 0.05, v = 0.00025; m̂ = 0.05/0.1 = 0.5, v̂ = 0.00025/0.001 = 0.25 → θ ≈ 1 − 0.1
+    p.grad = -1.0
+    opt.step()
+    m = 0.9 * 0.05 + 0.1 * -1.0  # = −0.055
+    v = 0.999 * 0.00025 + 0.001 * 1.0  # = 0.00124975
+    m_hat, v_hat = m / (1 - 0.9**2), v / (1 - 0.999**2)  # −0.055/0.19, 0.00124975/0.001999
+    first = 1.0 - 0.1 * 0.5 / (0.5 + 1e-8)
+    assert p.data == pytest.approx(first - 0.1 * m_hat / (math.sqrt(v_hat) + 1e-8), rel=1e-14)
+    assert p.data == pytest.approx(0.93661, abs=1e-5)  # the step back is 0.0366: smaller than the first
+    assert repr(opt) == "Adam(1 parameter, lr=0.1, betas=(0.9, 0.999), step 2)"
+    assert repr(nn.SGD([p, Value(0.0)], lr=0.5, momentum=0.9)) == "SGD(2 parameters, lr=0.5, momentum=0.9)"
+
+
 def test_optimizer_bad_input():
     with pytest.raises(ValueError, match="lr must be a finite number > 0"):
         nn.SGD([Value(1.0)], lr=0)
