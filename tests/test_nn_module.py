@@ -185,6 +185,22 @@ def test_deltas_of_the_trace_are_the_z_grads_and_match_the_hand_formula():
             assert net.layers[1].neurons[j].w[k].grad == pytest.approx(d3[j] * a2[k], rel=1e-13)
 
 
+def test_deltas_match_central_differences_through_the_biases():
+    # ∂z_j/∂b_j = 1 and b_j feeds nothing else, so ∂J/∂b_j = δ_j: nudging a bias nudges its z alone.
+    net = nn.MLP(3, [4, 3, 2], "tanh", output_activation="sigmoid", seed=5)
+    X, Y = [[0.4, -1.0, 0.8], [0.1, 0.5, -0.3]], [[1, 0], [0, 1]]
+    traces = [net.trace(x) for x in X]
+    J = nn.cross_entropy([t.output for t in traces], Y)
+    J.backward()
+    for l, layer in enumerate(net.layers):
+        biases = [n.b for n in layer.neurons]
+        num = numerical_grad(lambda: nn.cross_entropy([net(x) for x in X], Y), biases)
+        # summed over the m samples: each sample's trace has its own z nodes
+        deltas = [sum(t.deltas()[l][j] for t in traces) for j in range(len(biases))]
+        assert deltas == pytest.approx(num, rel=1e-7, abs=1e-10)
+        assert [b.grad for b in biases] == pytest.approx(deltas, rel=1e-14)
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "linear"])
 def test_network_grads_against_central_differences(activation):
     net = nn.MLP(3, [4, 3, 2], activation, seed=11)
