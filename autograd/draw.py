@@ -20,11 +20,11 @@ from __future__ import annotations
 import html
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import graphviz
 
+from .files import write_atomically
 from .graph import chain_paths, count_paths, topological_order
 from .value import Value
 
@@ -363,28 +363,4 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
     except graphviz.CalledProcessError as exc:
         detail = (exc.stderr or b"").decode(errors="replace").strip()
         raise RuntimeError(f"graphviz's dot could not render the graph: {detail}") from None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where Linux allows (os.umask can only set it)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    return write_atomically(path, data)

@@ -424,7 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"1. micrograd's demo workload: MLP(2, [16, 16, 1]), {n} moons points, hinge + 1e-4·Σp² (all")
     print("   parameters, one node in chainrule), full batch, SGD, micrograd's initial weights for all")
-    header = f"   {'implementation':<24}{'epochs':>7}{'ms / epoch':>12}{'vs chainrule':>14}{'max |Δloss| vs micrograd':>27}"
+    header = (
+        f"   {'implementation':<24}{'epochs':>7}{'ms / epoch':>12}{'vs chainrule':>14}{'max |Δloss| vs micrograd':>27}"
+    )
     print(header)
     print("   " + "-" * (len(header) - 3))
     for k, (_, t) in res.items():

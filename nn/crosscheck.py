@@ -15,7 +15,6 @@ What it is not: a unit test of either side alone; it is the evidence that they a
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -23,7 +22,6 @@ import numpy as np
 
 from . import losses as engine_losses
 from . import matrix
-from .cli import layer_sizes
 from .convert import mlp_from_thetas, thetas_from_mlp
 from .init import debug_matrix
 from .module import MLP
@@ -37,7 +35,6 @@ __all__ = [
     "Report",
     "Row",
     "CourseCheck",
-    "add_parser",
 ]
 
 ENGINE_VS_MATRIX = 1e-9
@@ -250,43 +247,3 @@ def course_check(lam: float = 0.0) -> CourseCheck:
     return CourseCheck(
         lam, res.cost, matrix.relative_difference(res.gradients, num), matrix.relative_difference(engine_grads, num)
     )
-
-
-# ---------------------------------------------------------------- `chainrule check`
-
-
-def _run(args: argparse.Namespace) -> int:
-    if args.course:
-        results = [course_check(lam) for lam in (0.0, 3.0)]
-        for r in results:
-            print(r)
-        return 0 if all(r.ok for r in results) else 1
-    if args.m < 1:
-        raise ValueError(f"--m must be ≥ 1, got {args.m}")
-    if args.lam < 0:
-        raise ValueError(f"--lam must be ≥ 0, got {args.lam}")
-    report = cross_check(args.sizes, args.activation, args.output_activation, args.loss, args.lam, args.m, args.seed)
-    print(report)
-    return 0 if report.ok else 1
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "check",
-        help="cross-check gradients: engine vs matrix implementation vs numerical",
-        description="Compare the gradients of one network three ways; exit 0 when they agree, 1 when not.",
-    )
-    p.add_argument("--sizes", type=layer_sizes, default=[3, 5, 3], help="layer sizes, e.g. 3,5,3 (default)")
-    p.add_argument("--activation", choices=matrix.ACTIVATIONS, default="sigmoid")
-    p.add_argument(
-        "--output-activation",
-        choices=matrix.ACTIVATIONS,
-        default=None,
-        help="of the output layer (default: as --activation; sigmoid for cross_entropy)",
-    )
-    p.add_argument("--loss", choices=matrix.LOSSES, default="cross_entropy")
-    p.add_argument("--lam", type=float, default=0.0, help="L2 regularization λ (default 0)")
-    p.add_argument("--m", type=int, default=5, help="samples in the batch (default 5)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--course", action="store_true", help="run the course's 3-5-3 check with λ = 0 and 3")
-    p.set_defaults(func=_run)

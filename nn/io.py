@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
+
+from autograd.files import write_atomically
 
 from .module import MLP
 
@@ -36,11 +37,6 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
     """Write `model` to `path` as JSON, atomically; returns the path."""
     if not isinstance(model, MLP):
         raise TypeError(f"save: expected an nn.MLP, got {type(model).__name__}")
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(path)!r}: no directory {str(path.parent)!r}")
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a directory")
     doc = {
         "format": FORMAT,
         "version": 1,
@@ -51,33 +47,7 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
         "fused": model.fused,
         "thetas": _thetas(model),
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where Linux allows (os.umask can only set it)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    return write_atomically(path, json.dumps(doc, indent=1) + "\n")
 
 
 def _read(path: str | os.PathLike) -> dict:

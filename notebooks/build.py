@@ -11,13 +11,13 @@ suite executes them again (tests/test_notebooks.py). Each notebook's cells live 
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from autograd.files import write_atomically
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,15 +49,6 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookN
     return nb
 
 
-def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            nbformat.write(nb, f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main(prefixes: list[str]) -> int:
@@ -68,7 +59,7 @@ def main(prefixes: list[str]) -> int:
         target = HERE / f"{src.stem}.ipynb"
         print(f"building {target.name} ...", flush=True)
         nb = execute(make_notebook(load_cells(src)))
-        write_atomically(nb, target)
+        write_atomically(target, nbformat.writes(nb) + "\n")
     return 0
 
 

@@ -43,8 +43,21 @@ def test_check_bad_options_exit_2(capsys):
         main(["check", "--sizes", "2,x"])
     assert exc.value.code == 2
     assert "layer sizes must be integers" in capsys.readouterr().err
-    assert main(["check", "--m", "0"]) == 2
-    assert "--m must be ≥ 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["check", "--m", "0"])
+    assert "--m: expected an integer ≥ 1, got '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["tanh", "relu", "linear"])
+def test_check_refuses_cross_entropy_without_a_sigmoid_output_up_front(capsys, out):
+    # before: accepted, and failed only for the seeds whose outputs left [0, 1]
+    for seed in ("0", "1"):
+        argv = ["check", "--loss", "cross_entropy", "--output-activation", out, "--seed", seed]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "--loss cross_entropy needs outputs in [0, 1]" in err and f"the output activation is {out}" in err
+    assert main(["check", "--loss", "cross_entropy", "--activation", "tanh"]) == 0  # sigmoid output by default
+    assert main(["check", "--loss", "cross_entropy", "--activation", "tanh", "--output-activation", "tanh"]) == 2
 
 
 def test_console_script_entry_point_runs():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import xml.etree.ElementTree as ET
 
 from PIL import Image  # Pillow comes with matplotlib
 
 from nn.cli import main
-from nn.demo import run_demo
+from nn.cli.demo import run_demo
 
 
 def test_demo_runs_end_to_end_and_writes_valid_files(tmp_path):
@@ -30,6 +32,10 @@ def test_demo_runs_end_to_end_and_writes_valid_files(tmp_path):
             assert im.format == "PNG" and im.size[0] > 100
     for p in files:
         assert f"wrote {p}" in text
+    # every file gets the mode a plain open() gives (the figures were once written 0600)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~mask}
 
 
 def test_demo_command_line(tmp_path, capsys):

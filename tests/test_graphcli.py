@@ -73,11 +73,14 @@ def test_highlight_by_parameter_name_and_the_1_1_1_example_as_png_and_pdf(tmp_pa
 
 def test_sizes_biases_and_elementary_nodes(tmp_path):
     out = tmp_path / "g.svg"
-    assert main(["graph", "--sizes", "2,3,1", "-o", str(out)]) == 0  # one output: drawn without a loss
+    assert main(["graph", "--sizes", "2,3,1", "--no-backward", "-o", str(out)]) == 0  # the output, no loss
     nodes = value_nodes(svg_of(out))
     assert sum(n.startswith("b ") for n in nodes) == 3 + 1  # --sizes: biases by default
     assert len(nodes) == (6 + 3) + (3 + 1) + 2 + 4 + 4  # weights and biases, inputs, z's, a's
     assert "grads not computed yet" in all_text(svg_of(out))
+    assert main(["graph", "--sizes", "2,3,1", "-o", str(out)]) == 0  # by default J, target 0.5, after backward
+    assert len(value_nodes(svg_of(out))) == (6 + 3) + (3 + 1) + 2 + 4 + 4 + 1
+    assert "grads not computed" not in all_text(svg_of(out))
     assert main(["graph", "--sizes", "2,3,1", "--no-bias", "-o", str(out)]) == 0
     assert not any(n.startswith("b ") for n in value_nodes(svg_of(out)))
     assert main(["graph", "--example", "1-1-1", "--bias", "--target", "0.5", "-o", str(out)]) == 0
@@ -96,17 +99,17 @@ def test_sizes_biases_and_elementary_nodes(tmp_path):
     [
         (
             ["--example", "2-2-2", "--target", "1,1", "--highlight", "nope"],
-            "no parameter called 'nope'; valid "
-            "names include: layers.0.neurons.0.w.0 (w_1,1^(1)), layers.0.neurons.0.w.1 (w_1,2^(1))",
+            "--highlight: no parameter called 'nope'; valid "
+            "names include: w_1,1^(1) (layers.0.neurons.0.w.0), w_1,2^(1) (layers.0.neurons.0.w.1)",
         ),
-        (["--example", "2-2-2", "--highlight", "w_1,1^(1)"], "--highlight needs --target"),
+        (["--highlight", "w_1,1^(1)", "--no-backward"], "--highlight colours the paths to the loss J"),
+        (["--no-backward"], "--no-backward draws a single output, but the network has 2"),
         (["--example", "2-2-2", "--sample", "1,2,3"], "--sample has 3 numbers but the network takes 2"),
         (["--example", "2-2-2", "--target", "1"], "--target has 1 numbers but the network gives 2"),
-        (["--example", "2-2-2"], "the network has 2 outputs: give --target"),
         (["--sizes", "4,16,16,1", "--elementary"], "more than --max-nodes 200"),
         (
             ["--sizes", "3,4,4,2", "--target", "1,0", "--highlight", "w_1,1^(1)", "--path-limit", "4"],
-            "8 paths lead from w_1,1^(1) to the root, more than --path-limit=4",
+            "8 paths lead from w_1,1^(1) to the root, more than --path-limit 4",
         ),
     ],
 )
@@ -121,12 +124,14 @@ def test_the_guard_tells_the_command_line_what_to_do(tmp_path, capsys):
     out = tmp_path / "g.svg"
     assert main(["graph", "--sizes", "4,4,1", "--elementary", "--max-nodes", "40", "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    # elementary: 20 weights, 5 biases, 4 inputs, 20 products w·x, 20 sums (4 a neuron, the last is z), 5 a's
-    assert "the graph has 74 nodes (Values; op nodes not counted), more than --max-nodes 40" in err
-    assert "without --elementary" in err and "pass --max-nodes 74" in err
-    # fused: 20 weights, 5 biases, 4 inputs, 5 z's, 5 a's
+    # elementary: 20 weights, 5 biases, 4 inputs, 20 products w·x, 20 sums (4 a neuron, the last is z), 5 a's, J
+    assert "the graph has 75 nodes (Values; op nodes not counted), more than --max-nodes 40" in err
+    assert "drop --elementary" in err and "pass --max-nodes 75" in err
+    # every hint speaks of options, not of Python calls or keyword arguments
+    assert "=" not in err.split("more than")[1] and "nn.MLP" not in err and "fused" not in err
+    # fused: 20 weights, 5 biases, 4 inputs, 5 z's, 5 a's, J
     assert main(["graph", "--sizes", "4,4,1", "--max-nodes", "40", "-o", str(out)]) == 0
-    assert len(value_nodes(svg_of(out))) == 39
+    assert len(value_nodes(svg_of(out))) == 40
 
 
 def test_bad_files_and_values_exit_2(tmp_path, capsys):
@@ -147,12 +152,11 @@ def test_bad_files_and_values_exit_2(tmp_path, capsys):
 
 
 def test_the_console_command_writes_the_default_file(tmp_path):
-    r = subprocess.run(
-        [sys.executable, "-m", "nn.cli", "graph", "--example", "1-1-1", "--target", "0.5"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    r = subprocess.run([sys.executable, "-m", "nn.cli", "graph"], capture_output=True, text=True, cwd=tmp_path)
+    # no options at all: Jordan's 2-2-2 network on its sample and target, after one backward pass
+    # (J = ½·Σ(a − y)² = 0.0751375, computed by hand from the sin weights: a^(3) = 0.490016, 0.487525)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "wrote graph.svg\n"
-    assert len(value_nodes(svg_of(tmp_path / "graph.svg"))) == 2 + 1 + 2 + 2 + 1
+    assert r.stdout == "wrote graph.svg: J = 0.0751375 after one backward pass\n"
+    svg = svg_of(tmp_path / "graph.svg")
+    assert len(value_nodes(svg)) == 2 + 8 + 2 + 2 + 2 + 2 + 1  # x's, weights, z's and a's of two layers, J
+    assert "grads not computed" not in all_text(svg)

@@ -318,7 +318,7 @@ def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
     model = nn.MLP(2, [1], seed=0)
     path = nn.save(model, tmp_path / "w.json")
     saved = path.read_text()
-    monkeypatch.setattr(json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(os, "fsync", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
         nn.save(model, path)
     assert path.read_text() == saved and os.listdir(tmp_path) == ["w.json"]

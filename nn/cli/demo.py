@@ -13,20 +13,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from autograd import chain_paths, count_paths, draw, save, topological_order
+from autograd.files import write_atomically
 
-from . import crosscheck, matrix
-from .convert import thetas_from_mlp
-from .data import moons
-from .losses import mse
-from .module import MLP
-from .optim import Adam
-from .train import accuracy, fit
+from .. import crosscheck, matrix
+from ..convert import thetas_from_mlp
+from ..data import moons
+from ..examples import EXAMPLE_DATA, example
+from ..losses import mse
+from ..module import MLP
+from ..optim import Adam
+from ..train import accuracy, fit
 
 __all__ = ["run_demo", "add_parser"]
 
@@ -38,8 +39,8 @@ def _heading(text: str, say) -> None:
 def seeds_network(say) -> tuple[MLP, object]:
     """Part 1: the 2-2-2 network of seed 001, its 52 chain-rule factors and its δ's."""
     _heading("1 · The seeds' 2-2-2 network (sigmoid, no biases, the course's sin weights)", say)
-    net = MLP(2, [2, 2], activation="sigmoid", bias=False, init="debug")
-    x, y = [0.35, 0.9], [0.5, 0.1]
+    net = example("2-2-2")
+    x, y = EXAMPLE_DATA["2-2-2"]
     trace = net.trace(x)
     J = mse([trace.output], [y])
     J.backward()
@@ -146,16 +147,8 @@ def run_demo(
 
 
 def _savefig(fig, path: Path) -> Path:
-    """Save a figure atomically: a temporary file in the same folder, then a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    """Save a figure as PNG, atomically (see `autograd.files.write_atomically`)."""
+    return write_atomically(path, lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
 
 
 def _run(args: argparse.Namespace) -> int:

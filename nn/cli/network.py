@@ -1,0 +1,144 @@
+"""The network options `chainrule graph` and `chainrule explore` share, and the graph they build.
+
+`add_network_options(parser)` declares them; `network_from_args(args)` builds the network, runs
+one forward pass on the sample and, with a target, one backward pass of J = mse, and returns
+what to draw. With no options at all that is Jordan's 2-2-2 network on its sample and target,
+after backward: something worth looking at.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NamedTuple
+
+from autograd import Value
+
+from ..examples import EXAMPLE_DATA, EXAMPLES, example
+from ..losses import mse
+from ..module import ACTIVATIONS, MLP
+from .options import layer_sizes, numbers, positive_int
+
+__all__ = ["add_network_options", "network_from_args", "Network", "cli_message", "MAX_PARAMETERS"]
+
+MAX_PARAMETERS = 100_000
+"""The largest network the drawing commands build (a drawable one is far smaller: see --max-nodes)."""
+
+
+class Network(NamedTuple):
+    """What the drawing commands draw: the model, the root (J after backward, or the output), the highlight."""
+
+    mlp: MLP
+    root: Value
+    highlight: Value | None
+
+
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--example",
+        choices=sorted(EXAMPLES),
+        help="Jordan's 1-1-1 or 2-2-2 network (sigmoid, no biases, the course's deterministic weights); "
+        "the default is 2-2-2 unless --sizes is given",
+    )
+    which.add_argument("--sizes", type=layer_sizes, help="layer sizes of a network of your own, e.g. 2,3,1")
+    p.add_argument("--activation", choices=ACTIVATIONS, help="default sigmoid")
+    p.add_argument(
+        "--bias",
+        action=argparse.BooleanOptionalAction,
+        help="neurons with biases (default: yes for --sizes, no for --example)",
+    )
+    p.add_argument(
+        "--elementary", action="store_true", help="micrograd-style * and + nodes instead of one z node per neuron"
+    )
+    p.add_argument("--seed", type=int, default=0, help="for the random initial weights of --sizes (default 0)")
+    p.add_argument(
+        "--sample", type=numbers, help="the input, e.g. 0.35,0.9 (default: the example's; 0.25,0.5,… for --sizes)"
+    )
+    p.add_argument(
+        "--target",
+        type=numbers,
+        help="the target of J = mse, e.g. 0.5,0.1 (default: the example's; 0.5 per output for --sizes)",
+    )
+    p.add_argument(
+        "--no-backward",
+        action="store_true",
+        help="draw the forward pass only (the network's single output, grads not computed)",
+    )
+    p.add_argument(
+        "--highlight",
+        metavar="PARAM",
+        help="colour a parameter's chain-rule paths to J, by label (w_1,1^(1)) or name (layers.0.neurons.0.w.0)",
+    )
+    p.add_argument("--max-nodes", type=positive_int, default=200, help="refuse larger graphs (default 200)")
+    p.add_argument("--path-limit", type=positive_int, default=16, help="most paths to highlight (default 16)")
+
+
+def _find(mlp: MLP, wanted: str) -> Value:
+    """A parameter by its label (w_1,1^(1)) or its `named_parameters()` name (layers.0.neurons.0.w.0)."""
+    for name, p in mlp.named_parameters():
+        if wanted in (name, p.label):
+            return p
+    names = [f"{p.label} ({n})" for n, p in mlp.named_parameters()]
+    shown = ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
+    raise ValueError(f"--highlight: no parameter called {wanted!r}; valid names include: {shown}")
+
+
+def network_from_args(args: argparse.Namespace) -> Network:
+    """The network, forward pass and (unless --no-backward) backward pass the options describe."""
+    activation = args.activation or "sigmoid"
+    if args.sizes is None:
+        name = args.example or "2-2-2"
+        mlp = example(name, fused=not args.elementary, activation=activation, bias=bool(args.bias))
+        sample, target = EXAMPLE_DATA[name]
+    else:
+        sizes = args.sizes
+        weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+        if weights > MAX_PARAMETERS:
+            raise ValueError(
+                f"--sizes {','.join(map(str, sizes))} has {weights:,} parameters; the drawing commands build "
+                f"networks of at most {MAX_PARAMETERS:,} (a drawable graph has at most a few hundred nodes: "
+                f"see --max-nodes)"
+            )
+        bias = True if args.bias is None else args.bias
+        mlp = MLP(sizes[0], sizes[1:], activation=activation, bias=bias, fused=not args.elementary, seed=args.seed)
+        sample = [round(0.5 * (i + 1) / mlp.nin, 4) for i in range(mlp.nin)]
+        target = [0.5] * mlp.sizes[-1]
+    if args.sample is not None:
+        sample = args.sample
+    if args.target is not None:
+        target = args.target
+    if len(sample) != mlp.nin:
+        raise ValueError(f"--sample has {len(sample)} numbers but the network takes {mlp.nin} (its first layer size)")
+    if len(target) != mlp.sizes[-1]:
+        raise ValueError(
+            f"--target has {len(target)} numbers but the network gives {mlp.sizes[-1]} (its last layer size)"
+        )
+    highlight = _find(mlp, args.highlight) if args.highlight else None
+    out = mlp(sample)
+    if args.no_backward:
+        if highlight is not None:
+            raise ValueError("--highlight colours the paths to the loss J: drop --no-backward")
+        if len(out) != 1:
+            raise ValueError(f"--no-backward draws a single output, but the network has {len(out)}: drop --no-backward")
+        return Network(mlp, out[0], None)
+    root = mse([out], [target])
+    root.backward()
+    return Network(mlp, root, highlight)
+
+
+# draw()'s advice names its keyword arguments and Python calls; on the command line they are options.
+_CLI_TERMS = [
+    ("pass max_nodes=", "pass --max-nodes "),
+    ("max_nodes=", "--max-nodes "),
+    ("pass a larger path_limit", "pass a larger --path-limit"),
+    ("path_limit=", "--path-limit "),
+    ("use fused neurons (nn.MLP(..., fused=True): one z and one a node per neuron)", "drop --elementary"),
+]
+
+
+def cli_message(exc: Exception) -> str:
+    """A library error's message with its Python terms replaced by the command line's options."""
+    message = str(exc)
+    for python, option in _CLI_TERMS:
+        message = message.replace(python, option)
+    return message
