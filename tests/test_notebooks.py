@@ -8,11 +8,14 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+HERE = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_all_five_notebooks_are_there():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_every_notebook_is_built_from_its_source():
+    sources = sorted(p.stem for p in (HERE / "src").glob("[0-9][0-9]_*.py"))
+    assert [p.stem for p in NOTEBOOKS] == sources
+    assert [s[:2] for s in sources] == [f"{k:02d}" for k in range(1, len(sources) + 1)]  # numbered 01, 02, …
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
