@@ -1,7 +1,7 @@
 """Numerical gradients and how to compare them: the independent reference for `backward()`.
 
 What it is: central differences, (f(x + ε) − f(x − ε)) / 2ε, one input at a time, and the relative
-difference ‖a − b‖ / ‖a + b‖ that the seeds' course uses to judge a gradient check.
+difference ‖a − b‖ / ‖a + b‖ that the course (Andrew Ng's Machine Learning) uses to judge a gradient check.
 
 What it is not: exact. Central differences have an error of order ε² from the function's
 curvature plus an error of order (machine ε)/ε from rounding; ε = 1e-6 balances the two for

@@ -3,11 +3,11 @@
 What it is: `draw(root)` returns a `graphviz.Digraph` in which every Value is a box showing its
 label, data and grad, every op is a small node of its own, and every edge parent → op carries
 the local derivative ∂child/∂parent stored on the child. `highlight=leaf` colours each
-chain-rule path from that leaf to the root (blue, orange, … as in seed 001) and lists the path
+chain-rule path from that leaf to the root (blue, orange, … as in Jordan's post) and lists the path
 products in a legend at the top whose sum is ∂root/∂leaf. Networks built by `nn` are grouped by
 layer, read from their labels (x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J): a cluster per layer
 l holding its z's and a's (or the inputs x) and the weights of Θ^(l) that leave it, so the layers
-sit side by side as in the seeds' diagrams. `save()` writes SVG, PNG or PDF atomically. In
+sit side by side as in the diagrams of Jordan's post. `save()` writes SVG, PNG or PDF atomically. In
 Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind the
 rounded numbers (tooltips).
 
@@ -31,7 +31,7 @@ from .value import Value
 __all__ = ["draw", "save", "PALETTE", "FORMATS"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-"""Path colours: blue and orange first, as the seeds colour the two paths of θ₁₁⁽¹⁾."""
+"""Path colours: blue and orange first, as Jordan's post colours the two paths of θ₁₁⁽¹⁾."""
 
 FORMATS = ("svg", "png", "pdf")
 
@@ -40,7 +40,7 @@ _LABEL = re.compile(r"^(?P<base>[^_^]+)(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)
 
 
 def _html_label(label: str) -> str:
-    """The seeds' notation as graphviz HTML: w_2,1^(1) → w<SUB>2,1</SUB><SUP>(1)</SUP>."""
+    """The course's notation as graphviz HTML: w_2,1^(1) → w<SUB>2,1</SUB><SUP>(1)</SUP>."""
     m = _LABEL.match(label)
     if not m:
         return html.escape(label)
@@ -53,10 +53,10 @@ def _html_label(label: str) -> str:
 
 
 def _layer_of(v: Value) -> int | None:
-    """The seeds' layer a labelled node is drawn in: x → 1, z/a of layer l → l, w/b of Θ^(l) → l.
+    """The layer (the course's l) a labelled node is drawn in: x → 1, z/a of layer l → l, w/b of Θ^(l) → l.
 
     A weight or bias of Θ^(l) is drawn in layer l, the layer it leaves (its superscript, as in the
-    seeds' "mailing label"), next to the activations it multiplies. So every layer's nodes occupy
+    "mailing label" of Jordan's post), next to the activations it multiplies. So every layer's nodes occupy
     their own columns (x, Θ^(1) | z^(2), a^(2), Θ^(2) | z^(3), a^(3)) and the layers sit side by side.
     """
     if v.label is None:
@@ -242,7 +242,7 @@ def draw(
 
     if inferred:
         # One column per layer for what leaves it: its activations (or inputs) with the weights
-        # and biases of Θ^(l) that multiply them, as in the seeds' diagrams. Left to dot, a
+        # and biases of Θ^(l) that multiply them, as in the diagrams of Jordan's post. Left to dot, a
         # parameter (a source node) may land columns early, far from what it multiplies.
         for grp, sub in subgraphs.items():
             members = [v for v in nodes if group_of[v] == grp]

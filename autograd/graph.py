@@ -1,7 +1,7 @@
 """Walking the graph: topological order, backward, and the chain rule as a sum over paths.
 
 What it is: the two views of one derivative. `backward()` does one multiply-add per edge, in
-reverse topological order. `chain_paths()` writes the same derivative the way the seeds do by
+reverse topological order. `chain_paths()` writes the same derivative the way Jordan's post does by
 hand, as a sum over every path leaf → root of the product of the local derivatives on it;
 `count_paths()` counts those paths and their factors without listing them, to show how fast the
 hand-written sum grows.

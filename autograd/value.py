@@ -275,7 +275,7 @@ def weighted_sum(
     bias: Value | float | None = None,
     label: str | None = None,
 ) -> Value:
-    """z = b + Σᵢ wᵢxᵢ as ONE node (a neuron's pre-activation, the seeds' z).
+    """z = b + Σᵢ wᵢxᵢ as ONE node (a neuron's pre-activation, the course's z).
 
     Parents are (w₁…wₙ, x₁…xₙ, b) and local derivatives (x₁…xₙ, w₁…wₙ, 1):
     ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1. Numbers among the inputs or the bias become constant leaves.

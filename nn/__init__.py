@@ -1,7 +1,7 @@
-"""Neural networks on the chainrule engine, in the seeds' terms.
+"""Neural networks on the chainrule engine, in the terms of the course and Jordan's post.
 
 `MLP`, `Layer` and `Neuron` build the graph of a network one z and one a node per neuron, with
-the seeds' labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
+the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
 `nn.crosscheck` compares the two with numerical gradients.
 

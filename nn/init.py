@@ -1,10 +1,10 @@
 """Initial weights, as Θ matrices in plain Python lists.
 
-What it is: the two initializers of the seeds' course, in the course's layout — a matrix of
+What it is: the two initializers of the course, in the course's layout — a matrix of
 `fan_out × (1 + fan_in)` numbers, row j for neuron j of the next layer, column 0 its bias:
 
 - `uniform_matrix`: uniform in [−ε, ε] with ε = √6 / √(fan_in + fan_out), which breaks the
-  symmetry between neurons (seed 001: equal weights would make every neuron of a layer equal);
+  symmetry between neurons (Jordan's post: equal weights would make every neuron of a layer equal);
 - `debug_matrix`: the course's deterministic "debug" initialization, sin(1), sin(2), … / 10,
   filled column by column, for reproducible gradient checks.
 

@@ -1,6 +1,6 @@
 """Loss functions, each ONE node of the graph whose local derivatives are ∂J/∂a.
 
-What it is: J over a batch of m samples with K outputs each, as in the seeds:
+What it is: J over a batch of m samples with K outputs each, as in the course and Jordan's post:
 
     mse                     J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)²                      ∂J/∂aₖ = (aₖ − yₖ)/m
     cross_entropy           J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)]
@@ -9,7 +9,7 @@ What it is: J over a batch of m samples with K outputs each, as in the seeds:
     softmax_cross_entropy   J = −1/m Σᵢ Σₖ yₖ log pₖ, p = softmax(a)   ∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m
     l2                      λ/(2m) Σ w² over the weights (biases excluded)     ∂/∂w = λw/m
 
-With the loss as one node, the chain-rule paths of a network have exactly the seeds' factors
+With the loss as one node, the chain-rule paths of a network have exactly the factors of Jordan's post
 (8 for the 1-1-1 network, 52 for the 2-2-2 one).
 
 What it is not: a reduction you choose. Every loss is averaged over the m samples, as the course
@@ -90,7 +90,7 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
 
 
 def mse(outputs: Outputs, targets: Targets) -> Value:
-    """J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)² (seed 001); ∂J/∂aₖ = (aₖ − yₖ)/m."""
+    """J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)² (Jordan's post); ∂J/∂aₖ = (aₖ − yₖ)/m."""
     a, y, m, _ = _batch(outputs, targets, "mse")
     diffs = [ai.data - yi for ai, yi in zip(a, y)]
     J = sum(d * d for d in diffs) / (2 * m)
@@ -98,7 +98,7 @@ def mse(outputs: Outputs, targets: Targets) -> Value:
 
 
 def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
-    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (seeds 000 and 002).
+    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (the course; the Summary page and the Backpropagation Intuition notes).
 
     ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m. Outputs must lie in [0, 1] (use a sigmoid output
     layer); a is clipped to [CLIP, 1 − CLIP] first, so a saturated output costs −log(1e-12) ≈ 27.6
@@ -163,7 +163,7 @@ def softmax_cross_entropy(outputs: Outputs, targets: Targets) -> Value:
 
 
 def l2(model_or_weights: object, lam: float, m: int) -> Value:
-    """λ/(2m) Σ w² over the weights, biases excluded (seed 000); ∂/∂w = λw/m.
+    """λ/(2m) Σ w² over the weights, biases excluded (the course, as the Summary page writes it); ∂/∂w = λw/m.
 
     Pass a model (its `weights()` are used) or a list of weight Values.
     """

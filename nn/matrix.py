@@ -1,6 +1,6 @@
 """The same network as NumPy matrices: forward propagation, δ's and Θ gradients, vectorized.
 
-What it is: the course's backpropagation written the way seeds 000 and 001 write it, over a
+What it is: the course's backpropagation written the way the course and Jordan's post write it, over a
 whole batch at once (no Python loop over the m samples):
 
     a^(1) = X                                   m × s_1
@@ -11,7 +11,7 @@ whole batch at once (no Python loop over the m samples):
     ∂J/∂Θ^(l) = (δ^(l+1))ᵀ [1, a^(l)]  (+ (λ/m) Θ^(l) on the non-bias columns)
 
 Θ^(l) has shape s_{l+1} × (s_l + 1): row j is neuron j of layer l+1, column 0 its bias,
-column i the weight from neuron i of layer l (the seeds' "mailing label" θ_ji).
+column i the weight from neuron i of layer l (the "mailing label" θ_ji of Jordan's post).
 
 A δ here is ∂J/∂z of the whole batch cost J, which already carries the 1/m of the average; it
 is exactly the grad of the z node in the scalar engine. The course's per-sample δ is m times it.
@@ -269,7 +269,7 @@ def _evaluate(thetas, X, Y, activation, output_activation, loss, lam):
 def cost(
     thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None, loss: str = "mse", lam: float = 0.0
 ) -> float:
-    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of seed 000."""
+    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of the course (the Summary page)."""
     return _evaluate(thetas, X, Y, activation, output_activation, loss, lam)[5]
 
 

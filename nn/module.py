@@ -1,9 +1,9 @@
 """Neurons, layers and multilayer perceptrons built from `autograd.Value`s.
 
-What it is: the seeds' network, one node per quantity they name. A fused neuron (the default)
+What it is: the network of the course and Jordan's post, one node per quantity they name. A fused neuron (the default)
 computes z = b + Σᵢ wᵢxᵢ as ONE weighted-sum node and a = g(z) as one activation node, so the
-graph of a network is the graph of the seeds' diagrams: one z and one a per neuron. Every node
-nn makes carries the seeds' label: x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l) — layers numbered
+graph of a network is the graph of Jordan's diagrams: one z and one a per neuron. Every node
+nn makes carries the course's label: x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l) — layers numbered
 from 1 (the inputs), weights read like a mailing label (to neuron j, from neuron i, leaving
 layer l, as in Θ^(l)).
 
@@ -73,7 +73,7 @@ class Neuron(Module):
 
     `w` is a list of `nin` Values, `b` a Value (None with `bias=False`). Weights come from
     `weights` and `bias_init` when given, else uniform in [−ε, ε] drawn from `random.Random(seed)`.
-    `layer` and `index` (the seeds' 1-based l and j) only name the nodes: w_j,i^(l), z_j^(l+1).
+    `layer` and `index` (the course's 1-based l and j) only name the nodes: w_j,i^(l), z_j^(l+1).
     """
 
     def __init__(
@@ -202,7 +202,7 @@ class Layer(Module):
 class Trace(NamedTuple):
     """The nodes of one forward pass, layer by layer.
 
-    `z[l]` and `a[l]` belong to `mlp.layers[l]` (the seeds' layer l + 2). After `J.backward()`,
+    `z[l]` and `a[l]` belong to `mlp.layers[l]` (the course's layer l + 2). After `J.backward()`,
     `[z.grad for z in trace.z[l]]` are that layer's δ's, δ = ∂J/∂z. In a linear layer the a's
     are the z nodes themselves (a = z, no extra node).
     """

@@ -1,6 +1,6 @@
 """Optimizers: how a gradient becomes a step.
 
-What it is: plain gradient descent θ := θ − η ∂J/∂θ (seed 001), with optional momentum, and
+What it is: plain gradient descent θ := θ − η ∂J/∂θ (Jordan's post), with optional momentum, and
 Adam. Each optimizer holds the parameters it updates; `step()` reads their `.grad`, and
 `zero_grad()` clears them before the next `backward()` (leaves accumulate).
 

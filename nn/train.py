@@ -1,6 +1,6 @@
 """Training by epochs: forward, loss, backward, step — and a report after each epoch.
 
-What it is: `fit()`, the loop seed 001 describes ("during each iteration we perform forward
+What it is: `fit()`, the loop Jordan's post describes ("during each iteration we perform forward
 propagation to compute the outputs and backward propagation to compute the errors; one complete
 iteration is known as an epoch. It is common to report evaluation metrics after each epoch"),
 full batch or in shuffled mini-batches, with an optional progress bar; and `accuracy()`.

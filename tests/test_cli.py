@@ -50,7 +50,7 @@ def test_check_bad_options_exit_2(capsys):
 
 @pytest.mark.parametrize("out", ["tanh", "relu", "linear"])
 def test_check_refuses_cross_entropy_without_a_sigmoid_output_up_front(capsys, out):
-    # before: accepted, and failed only for the seeds whose outputs left [0, 1]
+    # before: accepted, and failed only for the random seeds whose outputs left [0, 1]
     for seed in ("0", "1"):
         argv = ["check", "--loss", "cross_entropy", "--output-activation", out, "--seed", seed]
         assert main(argv) == 2

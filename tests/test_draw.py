@@ -81,8 +81,8 @@ def small_graph():
     return a, b, c, d
 
 
-def seeds_2_2_2(fused: bool = True, bias: bool = False):
-    """Seed 001's 2-2-2 network (sigmoid, mse) with the course's debug weights, after one backward."""
+def jordan_2_2_2(fused: bool = True, bias: bool = False):
+    """Jordan's 2-2-2 network (sigmoid, mse) with the course's debug weights, after one backward."""
     net = nn.MLP(2, [2, 2], bias=bias, init="debug", fused=fused)
     J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
     J.backward()
@@ -144,7 +144,7 @@ def test_edge_labels_can_be_turned_off_and_rankdir_is_checked():
 def test_labels_are_escaped_and_sub_sup_only_for_the_pattern():
     x = Value(1.0, label="<x & y>")
     y = Value.from_op(2.0, (x,), (2.0,), "a<b")
-    y.label = "y^2"  # no parentheses: not the seeds' superscript, printed as is
+    y.label = "y^2"  # no parentheses: not the course's superscript, printed as is
     svg = render(draw(y))
     text = text_of(svg)
     assert "<x & y>" in text and "a<b" in text and "y^2" in text
@@ -181,8 +181,8 @@ def test_show_grad_overrides_the_automatic_choice():
 
 
 def test_each_chain_rule_path_is_drawn_in_its_own_colour():
-    net, J = seeds_2_2_2()
-    w = net.layers[0].neurons[0].w[0]  # θ₁₁⁽¹⁾, the seed's example: two paths, blue and orange
+    net, J = jordan_2_2_2()
+    w = net.layers[0].neurons[0].w[0]  # θ₁₁⁽¹⁾, Jordan's example: two paths, blue and orange
     assert w.label == "w_1,1^(1)"
     order = topological_order(J)
     paths = chain_paths(J, w)
@@ -209,7 +209,7 @@ def test_each_chain_rule_path_is_drawn_in_its_own_colour():
 
 
 def test_the_legend_lists_each_paths_factors_and_product_and_their_sum_is_the_grad():
-    net, J = seeds_2_2_2()
+    net, J = jordan_2_2_2()
     w = net.layers[0].neurons[1].w[1]  # w_2,2^(1)
     paths = chain_paths(J, w)
     assert len(paths) == 2
@@ -229,7 +229,7 @@ def test_the_legend_lists_each_paths_factors_and_product_and_their_sum_is_the_gr
 
 
 def test_the_legend_says_so_when_the_grad_is_not_the_sum():
-    net, J = seeds_2_2_2()
+    net, J = jordan_2_2_2()
     J.backward()  # a second call: the parameters' grads accumulate to twice ∂J/∂w
     w = net.layers[1].neurons[0].w[0]
     legend = caption(render(draw(J, highlight=w)))
@@ -268,8 +268,8 @@ def test_highlight_must_be_in_the_graph():
 # ---------------------------------------------------------------- networks built by nn
 
 
-def test_an_nn_graph_is_labelled_like_the_seeds_with_sub_and_superscripts():
-    net, J = seeds_2_2_2()
+def test_an_nn_graph_is_labelled_like_the_course_with_sub_and_superscripts():
+    net, J = jordan_2_2_2()
     svg = render(draw(J))
     found = nodes_by_title(svg)
 
@@ -292,7 +292,7 @@ def test_an_nn_graph_is_labelled_like_the_seeds_with_sub_and_superscripts():
 
 
 def test_the_layers_sit_side_by_side_with_each_weight_in_the_column_it_leaves():
-    net, J = seeds_2_2_2(bias=True)
+    net, J = jordan_2_2_2(bias=True)
     svg = render(draw(J))
     clusters = sorted(groups_of(svg, "cluster"), key=lambda c: x_range(c)[0])
     assert [text_of(c).split(" (")[0] for c in clusters] == ["layer 1", "layer 2", "layer 3"]
@@ -309,7 +309,7 @@ def test_the_layers_sit_side_by_side_with_each_weight_in_the_column_it_leaves():
         assert centre(name) == pytest.approx(centre("x 1"), abs=2)
     for name in ("w 1,2 (2)", "w 2,1 (2)", "b 2 (2)", "a 2 (2)"):
         assert centre(name) == pytest.approx(centre("a 1 (2)"), abs=2)
-    assert y_range(found["x 1"])[0] < y_range(found["x 2"])[0]  # x_1 above x_2, as in the seeds
+    assert y_range(found["x 1"])[0] < y_range(found["x 2"])[0]  # x_1 above x_2, as in Jordan's diagrams
     # top to bottom: the layers stack downwards instead
     tb = sorted(groups_of(render(draw(J, rankdir="TB")), "cluster"), key=lambda c: y_range(c)[0])
     ys = [y_range(c) for c in tb]
@@ -317,7 +317,7 @@ def test_the_layers_sit_side_by_side_with_each_weight_in_the_column_it_leaves():
 
 
 def test_elementary_neurons_keep_their_products_inside_the_layer():
-    net, J = seeds_2_2_2(fused=False)
+    net, J = jordan_2_2_2(fused=False)
     svg = render(draw(J))
     n_values = len(topological_order(J))
     assert n_values == 8 + 2 + 8 + 4 + 4 + 1  # weights, inputs, products, z's (one + each), a's, J
@@ -335,7 +335,7 @@ def test_elementary_neurons_keep_their_products_inside_the_layer():
 
 
 def test_cluster_can_be_turned_off_or_given_explicitly():
-    net, J = seeds_2_2_2()
+    net, J = jordan_2_2_2()
     assert not groups_of(render(draw(J, cluster=False)), "cluster")
     x = [Value(1.0), Value(2.0)]
     z = weighted_sum([Value(0.5), Value(-0.5)], x)

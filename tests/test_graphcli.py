@@ -33,19 +33,19 @@ def all_text(svg: ET.Element) -> str:
     return re.sub(r"\s+", " ", " ".join(t.text or "" for t in svg.iter(f"{SVG}text")))
 
 
-def seeds_2_2_2_grad(which: int) -> float:
-    """∂J/∂(parameter `which`) of seed 001's 2-2-2 network on (0.35, 0.9) → (0.5, 0.1), built directly."""
+def jordan_2_2_2_grad(which: int) -> float:
+    """∂J/∂(parameter `which`) of Jordan's 2-2-2 network on (0.35, 0.9) → (0.5, 0.1), built directly."""
     net = nn.MLP(2, [2, 2], bias=False, init="debug")
     J = nn.mse([net([0.35, 0.9])], [[0.5, 0.1]])
     J.backward()
     return net.parameters()[which].grad
 
 
-def test_the_seeds_2_2_2_example_with_a_highlighted_weight(tmp_path, capsys):
+def test_the_jordan_2_2_2_example_with_a_highlighted_weight(tmp_path, capsys):
     out = tmp_path / "g.svg"
     argv = ["graph", "--example", "2-2-2", "--sample", "0.35,0.9", "--target", "0.5,0.1"]
     assert main([*argv, "--highlight", "w_1,1^(1)", "-o", str(out)]) == 0
-    grad = seeds_2_2_2_grad(0)
+    grad = jordan_2_2_2_grad(0)
     printed = capsys.readouterr().out
     assert printed == f"wrote {out}: 2 paths from w_1,1^(1) to J, ∂J/∂w_1,1^(1) = {grad:.6g}\n"
     svg = svg_of(out)
@@ -66,7 +66,7 @@ def test_highlight_by_parameter_name_and_the_1_1_1_example_as_png_and_pdf(tmp_pa
     assert main([*argv, "--highlight", "layers.1.neurons.0.w.1", "-o", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # layers.1.neurons.0.w.1 is w_1,2^(2): one path, and its grad is the network's own
-    assert f"1 path from w_1,2^(2) to J, ∂J/∂w_1,2^(2) = {seeds_2_2_2_grad(5):.6g}" in capsys.readouterr().out
+    assert f"1 path from w_1,2^(2) to J, ∂J/∂w_1,2^(2) = {jordan_2_2_2_grad(5):.6g}" in capsys.readouterr().out
     assert main(["graph", "--example", "1-1-1", "--target", "0.5", "-o", str(pdf)]) == 0
     assert pdf.read_bytes()[:5] == b"%PDF-"
 

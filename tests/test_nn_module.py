@@ -1,4 +1,4 @@
-"""nn's modules: structure, labels, the seeds' counts, a forward pass and δ's by hand."""
+"""nn's modules: structure, labels, Jordan's counts, a forward pass and δ's by hand."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def test_parameter_counts_shapes_and_names():
     assert len(nn.MLP(2, [2, 2], bias=False).parameters()) == 8
 
 
-def test_labels_read_like_the_seeds():
+def test_labels_read_like_the_course():
     net = nn.MLP(2, [2, 2], bias=True)
     assert net.layers[0].neurons[1].w[0].label == "w_2,1^(1)"  # to neuron 2, from neuron 1, Θ^(1)
     assert net.layers[1].neurons[0].b.label == "b_1^(2)"
@@ -113,7 +113,7 @@ def test_zero_grad():
     assert all(p.grad == 0.0 for p in net.parameters())
 
 
-# ---------------------------------------------------------------- the seeds' counts
+# ---------------------------------------------------------------- the counts of Jordan's post
 
 
 def test_seed_001_counts_8_factors_for_1_1_1_and_52_for_2_2_2():
@@ -179,7 +179,7 @@ def test_deltas_of_the_trace_are_the_z_grads_and_match_the_hand_formula():
     d2 = [sum(W2[k][j] * d3[k] for k in range(2)) * a2[j] * (1 - a2[j]) for j in range(2)]
     assert tr.deltas() == [pytest.approx(d2, rel=1e-13), pytest.approx(d3, rel=1e-13)]
     assert [z.grad for z in tr.z[1]] == tr.deltas()[1]
-    # ∂J/∂θ_jk^(2) = δ_j^(3) a_k^(2) (seed 001)
+    # ∂J/∂θ_jk^(2) = δ_j^(3) a_k^(2) (Jordan's post)
     for j in range(2):
         for k in range(2):
             assert net.layers[1].neurons[j].w[k].grad == pytest.approx(d3[j] * a2[k], rel=1e-13)

@@ -118,7 +118,7 @@ def test_numbers_on_either_side(expr, expected):
     assert expr(Value(3.0)).data == expected
 
 
-def test_weighted_sum_is_one_node_with_the_seeds_local_derivatives():
+def test_weighted_sum_is_one_node_with_its_local_derivatives_x_w_1():
     w = [Value(0.5), Value(-2.0)]
     x = [Value(3.0), Value(4.0)]
     b = Value(0.25)

@@ -1,6 +1,6 @@
 """`chainrule demo` (what `make demo` runs): the whole project in one run, on built-in data.
 
-1. The seeds' 2-2-2 network: forward values, backward, the 52 chain-rule factors against the
+1. Jordan's 2-2-2 network: forward values, backward, the 52 chain-rule factors against the
    edges backprop visits, and the δ's of each layer from the engine and from the matrix form.
 2. The three-way gradient cross-check table.
 3. An MLP trained on the two-moons data, a metrics line per epoch and a progress bar.
@@ -36,9 +36,9 @@ def _heading(text: str, say) -> None:
     say(f"\n{text}\n{'─' * len(text)}")
 
 
-def seeds_network(say) -> tuple[MLP, object]:
-    """Part 1: the 2-2-2 network of seed 001, its 52 chain-rule factors and its δ's."""
-    _heading("1 · The seeds' 2-2-2 network (sigmoid, no biases, the course's sin weights)", say)
+def jordans_network(say) -> tuple[MLP, object]:
+    """Part 1: the 2-2-2 network of Jordan's post, its 52 chain-rule factors and its δ's."""
+    _heading("1 · Jordan's 2-2-2 network (sigmoid, no biases, the course's sin weights)", say)
     net = example("2-2-2")
     x, y = EXAMPLE_DATA["2-2-2"]
     trace = net.trace(x)
@@ -55,7 +55,7 @@ def seeds_network(say) -> tuple[MLP, object]:
     n_paths, factors = count_paths(J, net.parameters())
     edges = sum(len(v.parents) for v in topological_order(J))
     say(
-        f"\nchain rule written out: {n_paths} paths, {factors} factors (seed 001 counts 52);"
+        f"\nchain rule written out: {n_paths} paths, {factors} factors (Jordan's post counts 52);"
         f" backward() visits {edges} edges, one multiply-add each"
     )
 
@@ -88,7 +88,7 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
-    net, J = seeds_network(say)
+    net, J = jordans_network(say)
 
     _heading("2 · Three-way gradient cross-check: engine, matrix implementation, central differences", say)
     report = crosscheck.cross_check([2, 4, 3, 2], activation="tanh", loss="mse", lam=1.0, m=7, seed=0)
@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
-        help="the tour: the seeds' network, the cross-check, training, graphs and plots",
+        help="the tour: Jordan's 2-2-2 network, the cross-check, training, graphs and plots",
         description="Run the whole tour on built-in data and write its pictures to a folder.",
     )
     p.add_argument("--out", default="chainrule-out", help="folder for the files (default ./chainrule-out)")
