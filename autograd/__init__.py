@@ -10,8 +10,8 @@ This package imports nothing from `nn`.
 
 from .check import Comparison, compare, numerical_grad
 from .draw import draw, save
-from .graph import Edge, Path, chain_paths, count_paths, topological_order
-from .value import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
+from .graph import Edge, Path, StaleGraphError, chain_paths, count_paths, mark_changed, topological_order
+from .value import AnomalyError, Value, anomaly_mode_enabled, detect_anomaly, total, weighted_sum, zero_grad
 
 __all__ = [
     "Value",
@@ -19,7 +19,10 @@ __all__ = [
     "total",
     "zero_grad",
     "detect_anomaly",
+    "anomaly_mode_enabled",
     "AnomalyError",
+    "mark_changed",
+    "StaleGraphError",
     "topological_order",
     "chain_paths",
     "count_paths",

@@ -6,19 +6,41 @@ hand, as a sum over every path leaf → root of the product of the local derivat
 `count_paths()` counts those paths and their factors without listing them, to show how fast the
 hand-written sum grows.
 
+Two checks guard `backward()`, each costing one global lookup when it has nothing to do: a graph
+built before an optimizer step changed its parameters is refused (`StaleGraphError`, see
+`mark_changed`), and inside `detect_anomaly()` every multiply-add is checked for NaN and ±inf.
+
 What it is not: recursive. Every walk here is a loop with an explicit stack, so a 10⁶-deep chain
 works at Python's default recursion limit.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
+
+from . import value as _value
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["topological_order", "backward", "chain_paths", "count_paths", "Edge", "Path"]
+__all__ = [
+    "topological_order",
+    "backward",
+    "chain_paths",
+    "count_paths",
+    "Edge",
+    "Path",
+    "mark_changed",
+    "StaleGraphError",
+]
+
+_isfinite = math.isfinite
+
+
+class StaleGraphError(RuntimeError):
+    """`backward()` on a graph built before some of its parameters changed (see `mark_changed`)."""
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -27,6 +49,11 @@ def topological_order(root: Value) -> list[Value]:
     Depth-first, parents in the order the op stored them, so the order is the same on every run
     (it is the order of the recursive walk `visit(node): visit each unseen parent; append node`).
     """
+    return _walk(root)[0]
+
+
+def _walk(root: Value) -> tuple[list[Value], set[Value]]:
+    """`topological_order(root)` and the set of its nodes."""
     order: list[Value] = []
     seen: set[Value] = set()
     # Nodes still to visit, the next one on top. A None on the stack stands just above a node whose
@@ -55,7 +82,7 @@ def topological_order(root: Value) -> list[Value]:
                 for p in reversed(parents):  # reversed: the first parent is visited first
                     if p not in seen:
                         push(p)
-    return order
+    return order, seen
 
 
 def backward(root: Value) -> None:
@@ -64,8 +91,20 @@ def backward(root: Value) -> None:
     Interior nodes (results of ops) are reset first, so calling backward twice gives the same
     grads; leaves (inputs and parameters) accumulate across calls, as in PyTorch: zero them
     between steps with `zero_grad`.
+
+    A node whose grad is exactly 0 passes nothing on (0 × inf and 0 × NaN count as 0 there):
+    no path from it reaches the root with a non-zero weight.
+
+    Raises `StaleGraphError` (before touching any grad) when the graph was built before an
+    optimizer step or `load_weights` changed one of its parameters; inside `detect_anomaly()`,
+    `AnomalyError` at the first grad that becomes NaN or ±inf, naming the edge.
     """
-    order = topological_order(root)
+    order, seen = _walk(root)
+    if _changed:
+        _check_fresh(order, seen)
+    if _value._anomaly_blocks and _value._anomaly_mode.get():
+        _backward_checked(root, order)
+        return
     for node in order:
         if node.parents:
             node.grad = 0.0
@@ -81,6 +120,158 @@ def backward(root: Value) -> None:
             continue
         for parent, local in zip(node.parents, node.local_grads):
             parent.grad += local * g
+
+
+def _backward_checked(root: Value, order: list[Value]) -> None:
+    """`backward`'s loop in anomaly mode: the same floats, each multiply-add checked."""
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+    if not _isfinite(root.grad):
+        raise _value.AnomalyError(
+            f"backward: the root, {_value.describe(root)}, already has grad {root.grad!r} "
+            f"(a leaf accumulates across backward() calls: zero its grad first)"
+        )
+    root.grad += 1.0
+    for node in reversed(order):
+        g = node.grad
+        if g == 0.0 or not node.parents:
+            continue
+        for parent, local in zip(node.parents, node.local_grads):
+            before = parent.grad
+            after = before + local * g
+            if not _isfinite(after):
+                raise _value.AnomalyError(_edge_anomaly(parent, node, local, g, before, after))
+            parent.grad = after
+
+
+def _edge_anomaly(parent: Value, child: Value, local: float, g: float, before: float, after: float) -> str:
+    """Name the edge parent → child where a grad became NaN or ±inf, and say why."""
+    term = local * g
+    if not _isfinite(local):
+        why = f"the local derivative ∂child/∂parent is {local!r}"
+    elif not _isfinite(before):
+        why = (
+            f"the parent's grad was already {before!r} before this backward() "
+            f"(leaves accumulate across calls: zero_grad() between them)"
+        )
+    elif not _isfinite(term):
+        why = f"the product local derivative × upstream grad, {local!r} × {g!r}, overflows"
+    else:
+        why = f"adding {term!r} to the grad accumulated so far, {before!r}, overflows"
+    return (
+        f"backward: the grad of {_value.describe(parent)} (data {parent.data!r}) became {after!r} "
+        f"on the edge {_value.describe(parent)} → {_value.describe(child)}: {why}. "
+        f"Edge: local derivative {local!r}, upstream grad ∂root/∂child = {g!r}, grad before {before!r}"
+    )
+
+
+# ---------------------------------------------------------------- stale graphs
+#
+# `forward; optimizer.step(); backward` would silently give the gradients of the old weights.
+# Optimizers (and nn.load_weights) report the Values whose data they change with `mark_changed`:
+# one dict assignment per step. `backward()` looks at its graph only when such a report is pending
+# and the graph uses those Values, and then only at the few nodes nearest the root that multiply
+# one of them: a `*` or weighted-sum node stores each factor's data of the time it was built (as
+# the local derivative of the other factor). If that differs from the data now, the graph is
+# older than the change: StaleGraphError. If not, the graph is fresh and the report is dropped.
+
+# key → (the changed Values, two of them to test for cheaply, who changed them)
+_changed: dict[object, tuple[frozenset, tuple, str]] = {}
+_CHECKABLE = frozenset({"*", "Σwx", "Σwx+b"})  # ops whose local derivatives are their inputs' data
+_NODES_TO_CHECK = 4  # a fresh graph is believed after this many agreeing nodes (one per output neuron)
+_MAX_REPORTS = 16  # reports nobody answered (a model trained, never backpropagated again) are dropped oldest first
+
+
+def mark_changed(values: Iterable[Value], by: str = "an update", *, key: object = None) -> None:
+    """Record that `values` (parameters) got new data, so that `backward()` refuses a graph built before.
+
+    Optimizers call it from `step()` (with `key=self`, so a later step replaces the report) and
+    `nn.load_weights` after filling a model; call it from an optimizer of your own. `by` names
+    the change in the error, e.g. "SGD.step()".
+    """
+    if isinstance(values, _value.Value) or not isinstance(values, Iterable):
+        raise TypeError(f"mark_changed: values must be an iterable of Values, got {type(values).__name__}")
+    values = list(values)
+    for v in values:
+        if not isinstance(v, _value.Value):
+            raise TypeError(f"mark_changed: values must be Values, got {type(v).__name__}: {v!r}")
+    if values:
+        _record(key if key is not None else object(), _report(values, str(by)))
+
+
+def _report(values: list[Value], by: str) -> tuple[frozenset, tuple, str]:
+    """What `_changed` holds for `values` (built once per optimizer: a step then costs O(1))."""
+    return frozenset(values), (values[0], values[-1]), by
+
+
+def _record(key: object, report: tuple[frozenset, tuple, str]) -> None:
+    """File `report` under `key`, newest last, keeping at most _MAX_REPORTS (they hold their Values)."""
+    _changed.pop(key, None)
+    _changed[key] = report
+    if len(_changed) > _MAX_REPORTS:
+        del _changed[next(iter(_changed))]
+
+
+def _recorded_inputs(node: Value) -> list[tuple[Value, float]]:
+    """(parent, its data when `node` was built) for each parent of a `*` or weighted-sum node."""
+    ps, ls = node.parents, node.local_grads
+    if node.op == "*":
+        return [(ps[0], ls[1]), (ps[1], ls[0])]
+    n = (len(ps) - (node.op == "Σwx+b")) // 2  # parents (w₁…wₙ, x₁…xₙ[, b]), locals (x₁…xₙ, w₁…wₙ[, 1])
+    return [(ps[i], ls[n + i]) for i in range(n)] + [(ps[n + i], ls[i]) for i in range(n)]
+
+
+def _moved(node: Value, suspects) -> tuple[Value, float] | None:
+    """The first of `suspects` among node's factors whose data differs from what node recorded."""
+    ps, ls = node.parents, node.local_grads
+    if node.op != "*":
+        n = (len(ps) - (node.op == "Σwx+b")) // 2
+        # All factors as they were, compared in C: the usual answer, and a fast one.
+        if [w.data for w in ps[:n]] == list(ls[n : 2 * n]) and [x.data for x in ps[n : 2 * n]] == list(ls[:n]):
+            return None
+    for parent, recorded in _recorded_inputs(node):
+        now = parent.data
+        if parent in suspects and now != recorded and (now == now or recorded == recorded):  # NaN = NaN
+            return parent, recorded
+    return None
+
+
+def find_stale(order: list[Value], suspects) -> tuple[Value, Value, float] | bool | None:
+    """Whether the graph in `order` (topological) was built before `suspects` got their data.
+
+    Looks at the nodes nearest the root that multiply one of `suspects`: (node, suspect, the
+    data node recorded) for the first that recorded other data than the suspect holds now;
+    True when a few agree (fresh); None when no node can tell.
+    """
+    agreeing = 0
+    for node in reversed(order):
+        if node.op in _CHECKABLE and not suspects.isdisjoint(node.parents):
+            moved = _moved(node, suspects)
+            if moved is not None:
+                return node, *moved
+            agreeing += 1
+            if agreeing == _NODES_TO_CHECK:
+                return True
+    return True if agreeing else None
+
+
+def _check_fresh(order: list[Value], seen: set[Value]) -> None:
+    for key, (values, probes, by) in list(_changed.items()):
+        if probes[0] not in seen and probes[1] not in seen:
+            continue  # this graph does not use those Values (another model's)
+        found = find_stale(order, values)
+        if isinstance(found, tuple):
+            node, parent, recorded = found
+            name = repr(parent.label) if parent.label is not None else "a parameter"
+            where = f"{node.label!r} " if node.label is not None else ""
+            raise StaleGraphError(
+                f"backward(): this graph was built before {name} changed ({by} set it to {parent.data!r}; "
+                f"the graph's {node.op!r} node {where}used {recorded!r}), so its gradients would be those of "
+                f"the old parameters. Build the graph again from the new parameters (run the forward pass "
+                f"and the loss after the step), then call backward(): forward → loss → backward → step"
+            )
+        del _changed[key]  # fresh (or nothing here can tell): the report has been answered
 
 
 class Edge(NamedTuple):

@@ -17,8 +17,10 @@ to chase.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from numbers import Real
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "total",
     "zero_grad",
     "detect_anomaly",
+    "anomaly_mode_enabled",
     "AnomalyError",
 ]
 
@@ -37,11 +40,16 @@ _isfinite = math.isfinite
 
 
 class AnomalyError(FloatingPointError):
-    """Raised inside `detect_anomaly()` when an op produces NaN or ±inf."""
+    """Raised inside `detect_anomaly()` when an op or a step of `backward()` produces NaN or ±inf."""
 
 
-# Set by `detect_anomaly()`; read by `Value._result` (one global lookup per node).
-_check_anomalies = False
+# Anomaly mode is per thread (and per asyncio task): a context variable. Reading one costs more
+# than a global, so the hot path first reads `_anomaly_blocks`, the number of `detect_anomaly()`
+# blocks open in any thread: while it is 0 (always, unless you debug) a node costs one global
+# lookup, as before, and only inside some block does `_anomaly_mode.get()` decide for this thread.
+_anomaly_mode: ContextVar[bool] = ContextVar("chainrule_detect_anomaly", default=False)
+_anomaly_blocks = 0
+_anomaly_lock = threading.Lock()
 
 
 def _as_float(x: object, what: str = "Value data") -> float:
@@ -71,6 +79,8 @@ class Value:
 
     def __init__(self, data: float, label: str | None = None) -> None:
         """A leaf: a number you supply (an input or a parameter)."""
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"label must be a str or None, got {type(label).__name__}: {label!r}")
         self.data = _as_float(data)
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
@@ -94,8 +104,16 @@ class Value:
         >>> x = Value(3.0)
         >>> cube = Value.from_op(x.data ** 3, (x,), (3 * x.data ** 2,), "cube")
         """
+        if not isinstance(op, str):
+            raise TypeError(f"from_op: op must be a str (the op's name), got {type(op).__name__}: {op!r}")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"from_op: label must be a str or None, got {type(label).__name__}: {label!r}")
+        if isinstance(parents, Value) or not isinstance(parents, Iterable):
+            raise TypeError(f"op {op!r}: parents must be a sequence of Values, got {type(parents).__name__}")
+        if isinstance(local_grads, (str, bytes)) or not isinstance(local_grads, Iterable):
+            raise TypeError(f"op {op!r}: local_grads must be a sequence of numbers, got {type(local_grads).__name__}")
         parents = tuple(parents)
-        local_grads = tuple(_as_float(d, "a local derivative") for d in local_grads)
+        local_grads = tuple(_as_float(d, f"op {op!r}: a local derivative") for d in local_grads)
         for p in parents:
             if not isinstance(p, Value):
                 raise TypeError(f"op {op!r}: parents must be Values, got {type(p).__name__}")
@@ -115,7 +133,7 @@ class Value:
         node.local_grads = local_grads
         node.op = op
         node.label = label
-        if _check_anomalies:
+        if _anomaly_blocks and _anomaly_mode.get():
             _check(node)
         return node
 
@@ -157,15 +175,18 @@ class Value:
         return Value(other) * self
 
     def __truediv__(self, other: Value | float) -> Value:
-        """a / b; ∂/∂a = 1/b, ∂/∂b = −a/b².
+        """a / b; ∂/∂a = 1/b, ∂/∂b = −a/b², computed as −(a/b)/b.
 
         A primitive rather than a · b⁻¹: a / b is one correctly rounded float, a · (1/b) is two.
+        Not −a/(b·b): b² under- or overflows long before a/b² does (1e-200 / 1e-170 has
+        ∂/∂b = −1e140, but b² = 1e-340 is 0.0).
         """
         other = other if isinstance(other, Value) else Value(other)
         a, b = self.data, other.data
         if b == 0.0:
             raise ZeroDivisionError(f"op '/': division by zero ({a!r} / {b!r})")
-        return Value._result(a / b, (self, other), (1.0 / b, -a / (b * b)), "/")
+        q = a / b
+        return Value._result(q, (self, other), (1.0 / b, -q / b), "/")
 
     def __rtruediv__(self, other: float) -> Value:
         return Value(other) / self
@@ -178,19 +199,13 @@ class Value:
         a = self.data
         if a == 0.0 and n < 0.0:
             raise ZeroDivisionError(f"op '**': 0.0 ** {n!r} is undefined (0 to a negative power)")
-        if a < 0.0 and not n.is_integer():
+        if a < 0.0 and _isfinite(n) and not n.is_integer():
             raise ValueError(f"op '**': {a!r} ** {n!r} is not a real number (negative base, fractional exponent)")
         try:
             out = a**n
         except OverflowError:
             raise OverflowError(f"op '**': {a!r} ** {n!r} overflows a float") from None
-        if n == 0.0:
-            d = 0.0
-        elif a == 0.0 and n < 1.0:
-            d = math.inf  # e.g. √x at 0: the slope is vertical
-        else:
-            d = n * a ** (n - 1.0)
-        return Value._result(out, (self,), (d,), f"**{n:g}")
+        return Value._result(out, (self,), (_power_slope(a, n, out),), f"**{n:g}")
 
     def __rpow__(self, other: float) -> Value:
         return _pow_value(Value(other), self)
@@ -221,26 +236,50 @@ class Value:
         return Value._result(_log(x), (self,), (1.0 / x,), "log")
 
     def tanh(self) -> Value:
-        """tanh(x); d/dx = 1 − tanh(x)²."""
-        t = _tanh(self.data)
-        return Value._result(t, (self,), (1.0 - t * t,), "tanh")
+        """tanh(x); d/dx = 1 − tanh(x)².
+
+        Where tanh(x)² > ½ (|x| > 0.66), 1 − t² would cancel: at x = 20 it is 0.0 instead of
+        1.7e-17 (t rounds to 1.0). There the slope is computed as sech²x = 4e/(1 + e)², e = e⁻²|ˣ|,
+        which keeps every digit and underflows gracefully.
+        """
+        x = self.data
+        t = _tanh(x)
+        d = 1.0 - t * t
+        if d < 0.5:
+            e = _exp(-2.0 * abs(x))
+            d = 4.0 * e / ((1.0 + e) * (1.0 + e))
+        return Value._result(t, (self,), (d,), "tanh")
 
     def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e⁻ˣ); d/dx = σ(x)(1 − σ(x)). Never overflows: e⁻|ˣ| ≤ 1 is all it takes."""
+        """σ(x) = 1/(1 + e⁻ˣ); d/dx = σ(x)(1 − σ(x)). Never overflows: e⁻|ˣ| ≤ 1 is all it takes.
+
+        The slope is e/(1 + e)² with e = e⁻|ˣ|, not σ·(1 − σ): for x > 37, σ rounds to 1.0 and
+        1 − σ to 0.0, while the slope is still e⁻ˣ ≈ 8e-17.
+        """
         x = self.data
         if x >= 0.0:
-            s = 1.0 / (1.0 + _exp(-x))
-        else:
+            e = _exp(-x)
+            p = 1.0 + e
+            s = 1.0 / p
+            d = e / (p * p)
+        else:  # (also NaN: exp(nan) is nan)
             e = _exp(x)
-            s = e / (1.0 + e)
-        return Value._result(s, (self,), (s * (1.0 - s),), "sigmoid")
+            p = 1.0 + e
+            s = e / p
+            d = s / p
+        return Value._result(s, (self,), (d,), "sigmoid")
 
     def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0 (the subgradient 0 at the kink x = 0)."""
+        """max(0, x); d/dx = 1 for x > 0, else 0 (the subgradient 0 at the kink x = 0).
+
+        NaN stays NaN (value and slope), as IEEE 754's `maximum` does: a NaN never becomes a 0.
+        """
         x = self.data
         if x > 0.0:
             return Value._result(x, (self,), (1.0,), "relu")
-        return Value._result(0.0, (self,), (0.0,), "relu")
+        if x == x:
+            return Value._result(0.0, (self,), (0.0,), "relu")
+        return Value._result(x, (self,), (x,), "relu")
 
     # ------------------------------------------------------------------ backward
 
@@ -258,15 +297,48 @@ _new_value = object.__new__
 
 
 def _pow_value(base: Value, exponent: Value) -> Value:
-    """aᵇ with both a Value: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a, defined for a > 0."""
+    """aᵇ with both a Value: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a, defined for a > 0 (and a = 0 with b > 0)."""
     a, b = base.data, exponent.data
+    if a == 0.0 and b > 0.0:
+        # 0ᵇ = 0 for every b > 0, so ∂/∂b = 0 (aᵇ·ln a is 0 · −inf only as a formula)
+        return Value._result(0.0, (base, exponent), (_power_slope(a, b, 0.0), 0.0), "**")
     if a <= 0.0:
         raise ValueError(f"op '**': {a!r} ** Value({b!r}) needs a base > 0 (∂/∂b = aᵇ·ln a is undefined)")
     try:
         out = a**b
     except OverflowError:
         raise OverflowError(f"op '**': {a!r} ** {b!r} overflows a float") from None
-    return Value._result(out, (base, exponent), (b * a ** (b - 1.0), out * _log(a)), "**")
+    return Value._result(out, (base, exponent), (_power_slope(a, b, out), out * _log(a)), "**")
+
+
+_TINY = 2.2250738585072014e-308  # the smallest normal float: below it a float has lost digits
+
+
+def _power_slope(a: float, n: float, out: float) -> float:
+    """n·aⁿ⁻¹ given out = aⁿ, without the intermediate over- or underflow of the formula.
+
+    Computed as (aⁿ / a)·n: the exponent n − 1 is never rounded (for |n| ≥ 2⁵³ it would equal n,
+    and for n = 0.3 it loses the digits that |ln a| ≈ 690 then multiplies), and a ** (n − 1)
+    cannot overflow where the slope is a float (1e-300 ** -1 is 1e300, its slope −inf, not an
+    OverflowError). Only where aⁿ itself has lost its digits (under 2.2e-308) is the power taken again.
+    """
+    if n == 0.0:
+        return 0.0  # a⁰ = 1 for every a, NaN included (IEEE 754)
+    if a == 0.0:
+        if n != n:
+            return n
+        # n > 0 here: the slope is +inf for n < 1 (√x at 0: vertical), 1 for n = 1, else 0
+        return math.inf if n < 1.0 else (1.0 if n == 1.0 else 0.0)
+    if not _isfinite(a) or not _isfinite(n) or abs(out) < _TINY:
+        try:
+            return n * a ** (n - 1.0)
+        except OverflowError:  # |aⁿ⁻¹| > 1.8e308 (a subnormal): the slope is ±inf, signed as n·aⁿ⁻¹
+            negative = (n < 0.0) != (a < 0.0 and (n - 1.0) % 2.0 == 1.0)
+            return -math.inf if negative else math.inf
+    d = (out / a) * n
+    if not _isfinite(d) and abs(n) < 1.0:
+        d = (n * out) / a  # |aⁿ⁻¹| may overflow while |n·aⁿ⁻¹| does not (n = −0.03, a = 1e-300)
+    return d
 
 
 def weighted_sum(
@@ -325,33 +397,68 @@ def zero_grad(values: Iterable[Value]) -> None:
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Inside this block, the first op whose output is NaN or ±inf raises `AnomalyError`.
+    """Inside this block, the first NaN or ±inf raises `AnomalyError`, naming where it came from.
+
+    - an op whose output or local derivative is NaN or ±inf: the op, its inputs and the node;
+    - a leaf holding NaN or ±inf, at its first use: the leaf's label and the op that uses it;
+    - in `backward()`, a grad that becomes NaN or ±inf: the edge parent → child, its local
+      derivative and the upstream grad, and whether the product or the sum overflowed.
+
+    The mode is per thread (a context variable): other threads run unchecked, and at full speed.
 
     >>> with detect_anomaly():
     ...     y = (Value(1e308) * 10).log()      # doctest: +SKIP
-    AnomalyError: op '*' produced inf from inputs (1e+308, 10.0) ...
+    AnomalyError: op '*' produced output inf from inputs (1e+308, 10.0)
     """
-    global _check_anomalies
-    previous = _check_anomalies
-    _check_anomalies = True
+    global _anomaly_blocks
+    with _anomaly_lock:
+        _anomaly_blocks += 1
+    token = _anomaly_mode.set(True)
     try:
         yield
     finally:
-        _check_anomalies = previous
+        _anomaly_mode.reset(token)
+        with _anomaly_lock:
+            _anomaly_blocks -= 1
+
+
+def anomaly_mode_enabled() -> bool:
+    """Whether this thread is inside `detect_anomaly()`."""
+    return bool(_anomaly_blocks) and _anomaly_mode.get()
 
 
 def _check(node: Value) -> None:
+    """Anomaly mode's check of a new node: its inputs, then its output and local derivatives."""
+    name = f" (node {node.label!r})" if node.label is not None else ""
+    for p in node.parents:
+        if not _isfinite(p.data):
+            if not p.parents:
+                raise AnomalyError(
+                    f"{describe(p)} holds {p.data!r}: it enters the graph here, at its first use, "
+                    f"as an input of op {node.op!r}{name}"
+                )
+            raise AnomalyError(
+                f"op {node.op!r}{name} got the input {describe(p)} = {p.data!r} from op {p.op!r}, "
+                f"made before detect_anomaly() began"
+            )
     bad = [d for d in node.local_grads if not _isfinite(d)]
     if _isfinite(node.data) and not bad:
         return
     inputs = ", ".join(_describe(p) for p in node.parents)
     what = f"output {node.data!r}" if not _isfinite(node.data) else f"local derivative {bad[0]!r}"
-    name = f" (node {node.label!r})" if node.label is not None else ""
     raise AnomalyError(f"op {node.op!r}{name} produced {what} from inputs ({inputs})")
 
 
 def _describe(v: Value) -> str:
     return f"{v.label}={v.data!r}" if v.label is not None else repr(v.data)
+
+
+def describe(v: Value) -> str:
+    """A node in words, for error messages: "leaf 'x_1'", "node 'z_1^(2)' (op 'Σwx+b')", "a '*' node"."""
+    kind = "leaf" if not v.parents else "node"
+    if v.label is not None:
+        return f"{kind} {v.label!r}" + (f" (op {v.op!r})" if v.parents else "")
+    return "a constant leaf" if not v.parents else f"an unlabelled {v.op!r} node"
 
 
 # Bound at the bottom to avoid an import cycle: graph.py needs Value only for type hints.

@@ -147,7 +147,7 @@ def test_optimizer_bad_input():
         nn.SGD([Value(1.0)], lr=0)
     with pytest.raises(ValueError, match="no parameters to optimize"):
         nn.Adam([], lr=0.1)
-    with pytest.raises(TypeError, match="parameters must be Values, got float"):
+    with pytest.raises(TypeError, match=r"params\[0\] must be a Value, got float"):
         nn.SGD([1.0], lr=0.1)
 
 
