@@ -184,6 +184,8 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         a, b = self.data, other.data
         if b == 0.0:
+            if a != a:  # NaN / 0 is NaN (IEEE 754), not an error
+                return Value._result(a, (self, other), (a, a), "/")
             raise ZeroDivisionError(f"op '/': division by zero ({a!r} / {b!r})")
         q = a / b
         return Value._result(q, (self, other), (1.0 / b, -q / b), "/")
@@ -299,6 +301,8 @@ _new_value = object.__new__
 def _pow_value(base: Value, exponent: Value) -> Value:
     """aᵇ with both a Value: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a, defined for a > 0 (and a = 0 with b > 0)."""
     a, b = base.data, exponent.data
+    if b != b and a != 1.0:  # a NaN exponent gives NaN (IEEE 754; 1 ** NaN is 1), whatever the base
+        return Value._result(b, (base, exponent), (b, b), "**")
     if a == 0.0 and b > 0.0:
         # 0ᵇ = 0 for every b > 0, so ∂/∂b = 0 (aᵇ·ln a is 0 · −inf only as a formula)
         return Value._result(0.0, (base, exponent), (_power_slope(a, b, 0.0), 0.0), "**")
@@ -308,7 +312,12 @@ def _pow_value(base: Value, exponent: Value) -> Value:
         out = a**b
     except OverflowError:
         raise OverflowError(f"op '**': {a!r} ** {b!r} overflows a float") from None
-    return Value._result(out, (base, exponent), (_power_slope(a, b, out), out * _log(a)), "**")
+    if abs(out) >= _TINY:
+        slope_b = out * _log(a)
+    else:  # aᵇ has lost digits below 2.2e-308, aᵇ·ln a may not have: (a^(b/2))² · ln a
+        h = a ** (b * 0.5)
+        slope_b = h * (h * _log(a))
+    return Value._result(out, (base, exponent), (_power_slope(a, b, out), slope_b), "**")
 
 
 _TINY = 2.2250738585072014e-308  # the smallest normal float: below it a float has lost digits
@@ -320,7 +329,8 @@ def _power_slope(a: float, n: float, out: float) -> float:
     Computed as (aⁿ / a)·n: the exponent n − 1 is never rounded (for |n| ≥ 2⁵³ it would equal n,
     and for n = 0.3 it loses the digits that |ln a| ≈ 690 then multiplies), and a ** (n − 1)
     cannot overflow where the slope is a float (1e-300 ** -1 is 1e300, its slope −inf, not an
-    OverflowError). Only where aⁿ itself has lost its digits (under 2.2e-308) is the power taken again.
+    OverflowError). Where aⁿ is below 2.2e-308 and has lost digits, |a|^((n−1)/2) is taken instead
+    and squared with √|n| folded in: it is a full-precision float wherever the slope is one.
     """
     if n == 0.0:
         return 0.0  # a⁰ = 1 for every a, NaN included (IEEE 754)
@@ -329,16 +339,20 @@ def _power_slope(a: float, n: float, out: float) -> float:
             return n
         # n > 0 here: the slope is +inf for n < 1 (√x at 0: vertical), 1 for n = 1, else 0
         return math.inf if n < 1.0 else (1.0 if n == 1.0 else 0.0)
-    if not _isfinite(a) or not _isfinite(n) or abs(out) < _TINY:
-        try:
-            return n * a ** (n - 1.0)
-        except OverflowError:  # |aⁿ⁻¹| > 1.8e308 (a subnormal): the slope is ±inf, signed as n·aⁿ⁻¹
-            negative = (n < 0.0) != (a < 0.0 and (n - 1.0) % 2.0 == 1.0)
-            return -math.inf if negative else math.inf
-    d = (out / a) * n
-    if not _isfinite(d) and abs(n) < 1.0:
-        d = (n * out) / a  # |aⁿ⁻¹| may overflow while |n·aⁿ⁻¹| does not (n = −0.03, a = 1e-300)
-    return d
+    if not (_isfinite(a) and _isfinite(n)):
+        return n * a ** (n - 1.0)  # IEEE 754 arithmetic on inf and NaN
+    if abs(out) >= _TINY:
+        d = (out / a) * n
+        if not _isfinite(d) and abs(n) < 1.0:
+            d = (n * out) / a  # |aⁿ⁻¹| may overflow while |n·aⁿ⁻¹| does not (n = −0.03, a = 1e-300)
+        return d
+    # n·aⁿ⁻¹ with the sign of n, times −1 when a < 0 and n − 1 is odd (n is an integer then)
+    negative = (n < 0.0) != (a < 0.0 and (n - 1.0) % 2.0 == 1.0)
+    try:
+        h = abs(a) ** ((n - 1.0) * 0.5) * math.sqrt(abs(n))
+    except OverflowError:
+        return -math.inf if negative else math.inf
+    return -(h * h) if negative else h * h
 
 
 def weighted_sum(
