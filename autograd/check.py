@@ -12,9 +12,11 @@ subgradient `backward()` uses: keep check points away from kinks.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Real
 from typing import NamedTuple
 
+from .graph import find_stale, topological_order
 from .value import Value
 
 __all__ = ["numerical_grad", "compare", "Comparison"]
@@ -30,8 +32,15 @@ def numerical_grad(f: Callable[[], Value | float], inputs: Sequence[Value], eps:
     >>> [round(g, 6) for g in numerical_grad(lambda: a * a, [a])]
     [6.0]
     """
-    if not eps > 0.0:
-        raise ValueError(f"numerical_grad: eps must be > 0, got {eps!r}")
+    if not callable(f):
+        raise TypeError(f"numerical_grad: f must be a function of no arguments, got {type(f).__name__}")
+    if isinstance(inputs, Value) or not isinstance(inputs, Iterable):
+        raise TypeError(f"numerical_grad: inputs must be a list of Values, got {type(inputs).__name__}")
+    if isinstance(eps, bool) or not isinstance(eps, Real):
+        raise TypeError(f"numerical_grad: eps must be a number, got {type(eps).__name__}: {eps!r:.60}")
+    if not 0.0 < eps < math.inf:
+        raise ValueError(f"numerical_grad: eps must be a finite number > 0, got {eps!r}")
+    eps = float(eps)
     grads = []
     for x in inputs:
         if not isinstance(x, Value):
@@ -39,13 +48,50 @@ def numerical_grad(f: Callable[[], Value | float], inputs: Sequence[Value], eps:
         original = x.data
         try:
             x.data = original + eps
-            up = float(f())
+            up_value = f()
+            up = _number(up_value)
             x.data = original - eps
-            down = float(f())
+            down_value = f()
+            down = _number(down_value)
+            if isinstance(down_value, Value) and (
+                down_value is up_value or (up == down and _built_before(down_value, x))
+            ):
+                name = f" {x.label!r}" if x.label is not None else ""
+                what = "the same Value both times" if down_value is up_value else "a graph built before the input moved"
+                raise ValueError(
+                    f"numerical_grad: f did not recompute its result from the input{name}: it returned {what}"
+                    f", so the difference would be 0. Pass a function that rebuilds the result from the inputs' "
+                    f"data, e.g. lambda: loss(model(x), y), not one returning a node built beforehand"
+                )
         finally:
             x.data = original
         grads.append((up - down) / (2.0 * eps))
     return grads
+
+
+def _number(result: object) -> float:
+    """f's result as a float: a Value's data or a real number."""
+    if isinstance(result, Value):
+        return result.data
+    if isinstance(result, bool) or not isinstance(result, Real):
+        raise TypeError(f"numerical_grad: f must return a Value or a number, got {type(result).__name__}")
+    return float(result)
+
+
+def _built_before(result: Value, x: Value) -> bool:
+    """Whether `result`'s graph recorded other data for `x` than it holds now (f did not recompute)."""
+    return isinstance(find_stale(topological_order(result), {x}), tuple)
+
+
+def _floats(v: object, name: str) -> list[float]:
+    if isinstance(v, (str, bytes, Value)) or not isinstance(v, Iterable):
+        raise TypeError(f"compare: {name} must be a sequence of numbers, got {type(v).__name__}")
+    out = []
+    for i, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, (Real, Value)):
+            raise TypeError(f"compare: {name}[{i}] must be a number, got {type(x).__name__}: {x!r:.60}")
+        out.append(float(x))
+    return out
 
 
 class Comparison(NamedTuple):
@@ -65,8 +111,7 @@ class Comparison(NamedTuple):
 
 def compare(a: Sequence[float], b: Sequence[float]) -> Comparison:
     """Compare two gradient vectors of the same length (numbers or Values' grads as floats)."""
-    a = [float(x) for x in a]
-    b = [float(x) for x in b]
+    a, b = _floats(a, "a"), _floats(b, "b")
     if len(a) != len(b):
         raise ValueError(f"compare: lengths differ ({len(a)} vs {len(b)})")
     if not a:

@@ -287,11 +287,11 @@ class Value:
 
     def backward(self) -> None:
         """Fill in `grad` = ∂self/∂node for every node this one depends on (see `graph.backward`)."""
-        _backward(self)
+        _graph.backward(self)
 
     def zero_grad(self) -> None:
         """Set the grad of this node and of every node it depends on to 0."""
-        for node in _topological_order(self):
+        for node in _graph.topological_order(self):
             node.grad = 0.0
 
 
@@ -475,6 +475,6 @@ def describe(v: Value) -> str:
     return "a constant leaf" if not v.parents else f"an unlabelled {v.op!r} node"
 
 
-# Bound at the bottom to avoid an import cycle: graph.py needs Value only for type hints.
-from .graph import backward as _backward  # noqa: E402
-from .graph import topological_order as _topological_order  # noqa: E402
+# At the bottom, and as a module: graph.py imports this module too (for anomaly mode), so whichever
+# of the two is imported first, the other finds it in sys.modules.
+from . import graph as _graph  # noqa: E402

@@ -16,41 +16,61 @@ from __future__ import annotations
 
 import math
 import random
+from numbers import Integral, Real
 
-__all__ = ["default_epsilon", "uniform_matrix", "debug_matrix"]
+__all__ = ["default_epsilon", "uniform_matrix", "debug_matrix", "MAX_ENTRIES"]
+
+MAX_ENTRIES = 10_000_000
+"""The default `max_entries` of the initializers: 10⁷ Python floats are about 300 MB as lists."""
 
 
-def _check_sizes(fan_out: int, fan_in: int) -> None:
+def _check_sizes(fan_out: int, fan_in: int, max_entries: int | None = None) -> tuple[int, int]:
+    """(fan_out, fan_in) as ints ≥ 1 (NumPy integers too); with max_entries, the matrix's size bounded."""
+    sizes = []
     for name, n in (("fan_out", fan_out), ("fan_in", fan_in)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
             raise ValueError(f"{name} must be an integer ≥ 1, got {n!r}")
+        sizes.append(int(n))
+    if max_entries is not None and sizes[0] * (sizes[1] + 1) > max_entries:
+        count = sizes[0] * (sizes[1] + 1)
+        raise ValueError(
+            f"a {sizes[0]:,} × {sizes[1] + 1:,} matrix has {count:,} entries, more than max_entries={max_entries:,}: "
+            f"pass max_entries={count} to build it anyway"
+        )
+    return sizes[0], sizes[1]
 
 
 def default_epsilon(fan_in: int, fan_out: int) -> float:
     """ε = √6 / √(fan_in + fan_out): 0.12 for the course's 400 → 25 layer."""
-    _check_sizes(fan_out, fan_in)
+    fan_out, fan_in = _check_sizes(fan_out, fan_in)
     return math.sqrt(6.0) / math.sqrt(fan_in + fan_out)
 
 
-def uniform_matrix(fan_out: int, fan_in: int, rng: random.Random, epsilon: float | None = None) -> list[list[float]]:
+def uniform_matrix(
+    fan_out: int, fan_in: int, rng: random.Random, epsilon: float | None = None, *, max_entries: int = MAX_ENTRIES
+) -> list[list[float]]:
     """A `fan_out × (1 + fan_in)` matrix, each entry uniform in [−ε, ε] (column 0: the biases).
 
     `rng` is a `random.Random` you seed: no global random state is read or changed.
     """
-    _check_sizes(fan_out, fan_in)
+    fan_out, fan_in = _check_sizes(fan_out, fan_in, max_entries)
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random (e.g. random.Random(0)), got {type(rng).__name__}")
+    if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, Real)):
+        raise TypeError(f"epsilon must be a number or None, got {type(epsilon).__name__}: {epsilon!r:.60}")
     eps = default_epsilon(fan_in, fan_out) if epsilon is None else float(epsilon)
     if not eps > 0.0 or not math.isfinite(eps):
         raise ValueError(f"epsilon must be a finite number > 0, got {epsilon!r}")
     return [[rng.uniform(-eps, eps) for _ in range(1 + fan_in)] for _ in range(fan_out)]
 
 
-def debug_matrix(fan_out: int, fan_in: int) -> list[list[float]]:
+def debug_matrix(fan_out: int, fan_in: int, *, max_entries: int = MAX_ENTRIES) -> list[list[float]]:
     """The course's deterministic weights: entry k (1-based, column by column) is sin(k) / 10.
 
     >>> debug_matrix(2, 1)  # [[sin 1, sin 3], [sin 2, sin 4]] / 10
     [[0.08414709848078965, 0.014112000805986721], [0.09092974268256818, -0.07568024953079282]]
     """
-    _check_sizes(fan_out, fan_in)
+    fan_out, fan_in = _check_sizes(fan_out, fan_in, max_entries)
     cols = 1 + fan_in
     # MATLAB fills column-major: entry (r, c) is number c·fan_out + r + 1.
     return [[math.sin(c * fan_out + r + 1) / 10.0 for c in range(cols)] for r in range(fan_out)]

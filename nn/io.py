@@ -17,13 +17,15 @@ import math
 import os
 from pathlib import Path
 
+from autograd import mark_changed
 from autograd.files import write_atomically
 
-from .module import MLP
+from .module import ACTIVATIONS, MLP
 
-__all__ = ["save", "load", "load_weights", "FORMAT"]
+__all__ = ["save", "load", "load_weights", "FORMAT", "VERSION"]
 
 FORMAT = "chainrule-mlp"
+VERSION = 1
 
 
 def _thetas(model: MLP) -> list[list[list[float]]]:
@@ -33,13 +35,33 @@ def _thetas(model: MLP) -> list[list[list[float]]]:
     ]
 
 
+def _check_path(path: object, what: str) -> None:
+    if isinstance(path, MLP):
+        raise TypeError(f"{what}: got a model where the path goes; the call is {what}(model, path)")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what}: path must be a str or os.PathLike, got {type(path).__name__}: {path!r}")
+
+
 def save(model: MLP, path: str | os.PathLike) -> Path:
-    """Write `model` to `path` as JSON, atomically; returns the path."""
+    """Write `model` to `path` as JSON, atomically; returns the path.
+
+    A weight that is NaN or ±inf is refused (naming it): JSON holds finite numbers, and `load`
+    would refuse the file.
+    """
+    if isinstance(model, (str, os.PathLike)) and isinstance(path, MLP):
+        raise TypeError("save: the arguments are swapped: the call is nn.save(model, path)")
     if not isinstance(model, MLP):
-        raise TypeError(f"save: expected an nn.MLP, got {type(model).__name__}")
+        raise TypeError(f"save: expected an nn.MLP to save, got {type(model).__name__}")
+    _check_path(path, "save")
+    for name, p in model.named_parameters():
+        if not math.isfinite(p.data):
+            raise ValueError(
+                f"save: parameter {p.label} ({name}) is {p.data!r}; only finite weights can be saved "
+                f"(a NaN or inf weight usually means training diverged: try a smaller learning rate)"
+            )
     doc = {
         "format": FORMAT,
-        "version": 1,
+        "version": VERSION,
         "sizes": model.sizes,
         "activation": model.activation,
         "output_activation": model.output_activation,
@@ -47,52 +69,148 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
         "fused": model.fused,
         "thetas": _thetas(model),
     }
-    return write_atomically(path, json.dumps(doc, indent=1) + "\n")
+    return write_atomically(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 
-def _read(path: str | os.PathLike) -> dict:
+def _read(path: str | os.PathLike, what: str) -> dict:
+    """The file's JSON document, checked to be a chainrule weights file of a version this code reads."""
+    _check_path(path, what)
+    with open(path, "rb") as f:
+        raw = f.read()
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except json.JSONDecodeError as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not a chainrule weights file (not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start})"
+        ) from None
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{path}: not a chainrule weights file (its JSON is nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
         raise ValueError(f"{path}: not a chainrule weights file (invalid JSON: {exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f'{path}: not a chainrule weights file (no "format": "{FORMAT}")')
+    version = doc.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise ValueError(
+            f"{path}: version {version!r} of the weights format; this chainrule reads version {VERSION} "
+            f"(a file from a newer chainrule? upgrade chainrule to read it)"
+        )
     return doc
 
 
+def _architecture(doc: dict, path) -> dict:
+    """The MLP arguments the file names, each checked (nothing is built yet)."""
+    arch = {}
+    sizes = doc.get("sizes")
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) < 2
+        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes)
+    ):
+        raise ValueError(f'{path}: "sizes" must be a list of at least two integers ≥ 1, the file has {sizes!r:.80}')
+    arch["sizes"] = sizes
+    for key in ("activation", "output_activation"):
+        name = doc.get(key)
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            raise ValueError(f'{path}: "{key}" must be one of {", ".join(ACTIVATIONS)}, the file has {name!r:.80}')
+        arch[key] = name
+    for key, default in (("bias", None), ("fused", True)):
+        flag = doc.get(key, default)
+        if not isinstance(flag, bool):
+            raise ValueError(f'{path}: "{key}" must be true or false, the file has {flag!r:.80}')
+        arch[key] = flag
+    return arch
+
+
+def _checked_thetas(doc: dict, sizes: list[int], bias: bool, path) -> list[list[list[float]]]:
+    """The file's Θ's as floats, every shape and number checked against `sizes` before anything changes.
+
+    Θ^(l) is s_{l+1} × (s_l + 1). The lists are already in memory (they came from the file), so a
+    file that claims sizes it does not hold is refused without allocating for the claim.
+    """
+    thetas = doc.get("thetas")
+    if not isinstance(thetas, list) or len(thetas) != len(sizes) - 1:
+        found = len(thetas) if isinstance(thetas, list) else "no list of"
+        raise ValueError(f'{path}: expected {len(sizes) - 1} weight matrices in "thetas", found {found}')
+    out = []
+    for l, theta in enumerate(thetas, start=1):
+        want = (sizes[l], sizes[l - 1] + 1)
+        if not isinstance(theta, list) or not all(isinstance(row, list) for row in theta):
+            raise ValueError(f"{path}: Θ^({l}) should be a {want[0]} × {want[1]} list of rows of numbers")
+        bad_row = next((row for row in theta if len(row) != want[1]), None)
+        if len(theta) != want[0] or bad_row is not None:
+            cols = len(bad_row) if bad_row is not None else want[1]
+            raise ValueError(f"{path}: Θ^({l}) should be {want[0]} × {want[1]}, the file has {len(theta)} × {cols}")
+        matrix = []
+        for j, row in enumerate(theta, start=1):
+            floats = []
+            for v in row:
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise ValueError(f"{path}: Θ^({l}) row {j} holds {v!r:.80}, not a number")
+                try:
+                    f = float(v)
+                except OverflowError:
+                    f = math.inf
+                if not math.isfinite(f):
+                    raise ValueError(f"{path}: Θ^({l}) row {j} holds {v!r:.40}, not a finite float")
+                floats.append(f)
+            matrix.append(floats)
+        # A model without biases has nowhere to put them: refuse rather than drop them silently.
+        if not bias and any(row[0] != 0.0 for row in matrix):
+            raise ValueError(f"{path}: Θ^({l}) has non-zero biases (column 0) but the model has bias=False")
+        out.append(matrix)
+    return out
+
+
 def load(path: str | os.PathLike) -> MLP:
-    """The network saved at `path`, with its architecture and weights."""
-    doc = _read(path)
-    try:
-        sizes = doc["sizes"]
-        model = MLP(
-            sizes[0],
-            sizes[1:],
-            activation=doc["activation"],
-            output_activation=doc["output_activation"],
-            bias=doc["bias"],
-            fused=doc.get("fused", True),
-        )
-    except (KeyError, TypeError, IndexError) as exc:
-        raise ValueError(f"{path}: the architecture is incomplete or malformed ({exc!r})") from None
-    _fill(model, doc, path)
+    """The network saved at `path`, with its architecture and weights.
+
+    The whole file is checked before anything is built: its format and version, the architecture,
+    and every Θ against the sizes (so a small file claiming a huge network is refused at once).
+    """
+    doc = _read(path, "load")
+    arch = _architecture(doc, path)
+    if arch["bias"] is None:
+        raise ValueError(f'{path}: "bias" must be true or false, the file has none')
+    sizes = arch["sizes"]
+    thetas = _checked_thetas(doc, sizes, arch["bias"], path)
+    model = MLP(
+        sizes[0],
+        sizes[1:],
+        activation=arch["activation"],
+        output_activation=arch["output_activation"],
+        bias=arch["bias"],
+        fused=arch["fused"],
+        init="debug",  # overwritten below: no random numbers drawn for nothing
+        max_parameters=sum(len(row) for theta in thetas for row in theta),
+    )
+    _fill(model, thetas)
     return model
 
 
 def load_weights(model: MLP, path: str | os.PathLike) -> MLP:
-    """Fill `model`'s weights from `path`; a different architecture is a ValueError naming the layer."""
-    doc = _read(path)
+    """Fill `model`'s weights from `path`; a different architecture is a ValueError naming the layer.
+
+    Nothing changes unless the whole file is right. A graph built from the model before is stale
+    afterwards: `backward()` on it raises `autograd.StaleGraphError`.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"load_weights: expected an nn.MLP to fill, got {type(model).__name__}")
+    doc = _read(path, "load_weights")
     sizes = doc.get("sizes")
     if sizes != model.sizes:
         raise ValueError(f"{path}: {_shape_mismatch(sizes, model.sizes)}")
-    _fill(model, doc, path)
+    thetas = _checked_thetas(doc, model.sizes, model.bias, path)
+    _fill(model, thetas)
+    mark_changed(model.parameters(), f"nn.load_weights({str(path)!r})")
     return model
 
 
 def _shape_mismatch(file_sizes: object, model_sizes: list[int]) -> str:
     """Say how the file's network differs from the model's, naming the first Θ^(l) that does."""
-    msg = f"the file holds a network of sizes {file_sizes}, the model has {model_sizes}"
+    msg = f"the file holds a network of sizes {file_sizes!r:.80}, the model has {model_sizes}"
     if not (isinstance(file_sizes, list) and all(isinstance(s, int) for s in file_sizes)):
         return msg
     if len(file_sizes) != len(model_sizes):
@@ -106,28 +224,10 @@ def _shape_mismatch(file_sizes: object, model_sizes: list[int]) -> str:
     return msg
 
 
-def _fill(model: MLP, doc: dict, path) -> None:
-    thetas = doc.get("thetas")
-    if not isinstance(thetas, list) or len(thetas) != len(model.layers):
-        raise ValueError(f"{path}: expected {len(model.layers)} weight matrices, found {len(thetas or [])}")
-    # Check every shape and number before changing a single weight.
-    for l, (theta, layer) in enumerate(zip(thetas, model.layers), start=1):
-        want = (layer.nout, layer.nin + 1)
-        if not isinstance(theta, list):
-            raise ValueError(f"{path}: Θ^({l}) should be a {want[0]} × {want[1]} list of rows, the file has {theta!r}")
-        got = (len(theta), len(theta[0]) if theta and isinstance(theta[0], list) else 0)
-        if got != want or any(not isinstance(row, list) or len(row) != want[1] for row in theta):
-            raise ValueError(f"{path}: Θ^({l}) should be {want[0]} × {want[1]}, the file has {got[0]} × {got[1]}")
-        for row in theta:
-            for v in row:
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                    raise ValueError(f"{path}: Θ^({l}) holds {v!r}, not a finite number")
-        # A model without biases has nowhere to put them: refuse rather than drop them silently.
-        if not model.bias and any(row[0] != 0 for row in theta):
-            raise ValueError(f"{path}: Θ^({l}) has non-zero biases (column 0) but the model has bias=False")
+def _fill(model: MLP, thetas: list[list[list[float]]]) -> None:
     for theta, layer in zip(thetas, model.layers):
         for row, n in zip(theta, layer.neurons):
             if n.b is not None:
-                n.b.data = float(row[0])
+                n.b.data = row[0]
             for w, v in zip(n.w, row[1:]):
-                w.data = float(v)
+                w.data = v

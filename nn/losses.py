@@ -19,7 +19,8 @@ does; the matrix implementation (`nn.matrix`) computes the same numbers independ
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Integral, Real
 
 from autograd import Value
 
@@ -45,16 +46,21 @@ finite loss instead of inf; the derivative is taken at the clipped point."""
 
 
 def _is_seq(x: object) -> bool:
-    return hasattr(x, "__len__") and not isinstance(x, (str, bytes, Value))
+    return hasattr(x, "__len__") and not isinstance(x, (str, bytes, Value, dict, set, frozenset))
 
 
 def _number(t: object, loss: str) -> float:
-    if isinstance(t, (str, bytes)):
-        raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__} {t!r}")
-    try:
-        return float(t)
-    except (TypeError, ValueError):
-        raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__}") from None
+    if isinstance(t, bool) or not isinstance(t, Real):
+        raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__}: {t!r:.60}")
+    return float(t)
+
+
+def _output(a: object, loss: str) -> Value:
+    if isinstance(a, Value):
+        return a
+    if isinstance(a, bool) or not isinstance(a, Real):
+        raise TypeError(f"{loss}: outputs must be Values or numbers, got {type(a).__name__}: {a!r:.60}")
+    return Value(a)
 
 
 def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], list[float], int, int]:
@@ -65,9 +71,13 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
     numbers is accepted too.
     """
     if not _is_seq(outputs) or not len(outputs):
-        raise ValueError(f"{loss}: outputs must be a non-empty list of per-sample output lists")
+        raise ValueError(
+            f"{loss}: outputs must be a non-empty list of per-sample output lists, got {type(outputs).__name__}"
+        )
     if not _is_seq(targets):
-        raise ValueError(f"{loss}: targets must be a list (one row of numbers per sample)")
+        raise ValueError(
+            f"{loss}: targets must be a list (one row of numbers per sample), got {type(targets).__name__}"
+        )
     if not _is_seq(outputs[0]):  # one sample's outputs
         outputs = [outputs]
         if len(targets) and not _is_seq(targets[0]):
@@ -84,7 +94,9 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
             y = (y,)  # a flat list of numbers: one target per sample
         if len(y) != k:
             raise ValueError(f"{loss}: sample {i} has {k} outputs but {len(y)} targets")
-        flat_a.extend(a if isinstance(a, Value) else Value(a) for a in row)
+        if not _is_seq(row):
+            raise ValueError(f"{loss}: sample {i} of the outputs is a {type(row).__name__}, not a list of outputs")
+        flat_a.extend(a if isinstance(a, Value) else _output(a, loss) for a in row)
         flat_y.extend(_number(t, loss) for t in y)
     return flat_a, flat_y, m, k
 
@@ -110,6 +122,10 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
     grads = []
     for ai, yi in zip(a, y):
         p = ai.data
+        if p != p:  # NaN in, NaN out
+            J += p
+            grads.append(p)
+            continue
         if not 0.0 <= p <= 1.0:
             raise ValueError(
                 f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; use a sigmoid output layer"
@@ -124,6 +140,7 @@ def hinge(outputs: Outputs, targets: Targets) -> Value:
     """J = 1/m Σᵢ Σₖ max(0, 1 − yₖaₖ), targets ±1 (micrograd's max-margin loss).
 
     ∂J/∂aₖ = −yₖ/m where the margin is violated (1 − yₖaₖ > 0), else 0 (0 at the kink).
+    A NaN output makes J NaN (it is not a satisfied margin).
     """
     a, y, m, _ = _batch(outputs, targets, "hinge")
     J = 0.0
@@ -135,8 +152,11 @@ def hinge(outputs: Outputs, targets: Targets) -> Value:
         if margin > 0.0:
             J += margin
             grads.append(-yi / m)
-        else:
+        elif margin == margin:
             grads.append(0.0)
+        else:  # a NaN output is no perfect score: J and the slope are NaN
+            J += margin
+            grads.append(margin)
     return Value.from_op(J / m, a, grads, "hinge", label="J")
 
 
@@ -168,15 +188,29 @@ def l2(model_or_weights: object, lam: float, m: int) -> Value:
 
     Pass a model (its `weights()` are used) or a list of weight Values.
     """
-    weights = model_or_weights.weights() if hasattr(model_or_weights, "weights") else list(model_or_weights)
+    if hasattr(model_or_weights, "weights") and callable(model_or_weights.weights):
+        weights = model_or_weights.weights()
+    elif isinstance(model_or_weights, (Value, str, bytes)) or not isinstance(model_or_weights, Iterable):
+        raise TypeError(f"l2: pass a model or a list of weight Values, got {type(model_or_weights).__name__}")
+    else:
+        weights = list(model_or_weights)
+    if isinstance(lam, bool) or not isinstance(lam, Real):
+        raise TypeError(f"l2: lam must be a number, got {type(lam).__name__}: {lam!r:.60}")
     lam = float(lam)
     if lam < 0.0 or not math.isfinite(lam):
         raise ValueError(f"l2: lam must be a finite number ≥ 0, got {lam!r}")
-    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
         raise ValueError(f"l2: m (the number of samples) must be an integer ≥ 1, got {m!r}")
+    m = int(m)
     if not weights:
         raise ValueError("l2: no weights given")
-    R = lam / (2 * m) * sum(w.data * w.data for w in weights)
+    try:
+        R = lam / (2 * m) * sum(w.data * w.data for w in weights)
+    except AttributeError:  # (checked only when it fails: l2 runs on every batch of nn.fit)
+        i, w = next((i, w) for i, w in enumerate(weights) if not isinstance(w, Value))
+        raise TypeError(
+            f"l2: weights must be Values (a model's weights()), but entry {i} is {type(w).__name__}"
+        ) from None
     return Value.from_op(R, weights, [lam * w.data / m for w in weights], "l2", label="L2")
 
 

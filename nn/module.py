@@ -14,7 +14,8 @@ Values; a batch is a list of samples, and a loss takes the list of outputs.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from numbers import Integral, Real
 from typing import NamedTuple
 
 from autograd import Value
@@ -22,34 +23,94 @@ from autograd.value import _weighted_sum  # weighted_sum without re-checking inp
 
 from .init import debug_matrix, uniform_matrix
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "Trace", "ACTIVATIONS", "INITS"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Trace", "ACTIVATIONS", "INITS", "MAX_PARAMETERS"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 INITS = ("uniform", "debug")
+
+MAX_PARAMETERS = 1_000_000
+"""The default `max_parameters` of MLP, Layer and Neuron: each parameter is a Python object
+(~150 bytes with its float), and one forward pass through a million of them takes about a second.
+Pass a larger `max_parameters` to build a bigger network anyway."""
 
 # The op each activation applies to z; "linear" applies none (a is the z node itself).
 _ACTIVATION_OPS = {"sigmoid": Value.sigmoid, "tanh": Value.tanh, "relu": Value.relu, "linear": None}
 
 
 def _check_activation(name: str, what: str = "activation") -> str:
-    if name not in _ACTIVATION_OPS:
+    if not isinstance(name, str) or name not in _ACTIVATION_OPS:
         raise ValueError(f"unknown {what} {name!r}; valid names: {', '.join(ACTIVATIONS)}")
     return name
 
 
 def _check_size(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    """`n` as an int ≥ 1 (NumPy integers too, as everywhere in nn), or a ValueError naming `what`."""
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{what} must be an integer ≥ 1, got {n!r}")
-    return n
+    return int(n)
+
+
+def _check_flag(x: object, what: str) -> bool:
+    """True or False (NumPy's bools too); "no" or 2 is an error, not a truthy surprise."""
+    if x is True or x is False or (type(x).__name__ == "bool_" and x in (True, False)):
+        return bool(x)
+    raise TypeError(f"{what} must be True or False, got {type(x).__name__}: {x!r}")
+
+
+def _check_budget(count: int, max_parameters: object, what: str) -> None:
+    """Refuse to allocate more than `max_parameters` parameters, before allocating any."""
+    if isinstance(max_parameters, bool) or not isinstance(max_parameters, Integral) or max_parameters < 1:
+        raise ValueError(f"max_parameters must be an integer ≥ 1, got {max_parameters!r}")
+    if count > max_parameters:
+        raise ValueError(
+            f"{what} would have {count:,} parameters, more than max_parameters={max_parameters:,} "
+            f"(each is a Python object of ~150 bytes, visited on every forward and backward pass): "
+            f"build a smaller network, or pass max_parameters={count} to build it anyway"
+        )
+
+
+# Types that have a length but are not samples: a dict would give its keys, a set no order.
+_NOT_SAMPLES = (str, bytes, dict, set, frozenset)
 
 
 def _as_values(x: Sequence[Value | float], n: int) -> list[Value]:
     """One sample as a list of n Values (numbers become constant leaves)."""
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-        raise TypeError(f"a sample must be a sequence of {n} numbers, got {type(x).__name__}")
+    if isinstance(x, _NOT_SAMPLES) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
+        raise TypeError(f"a sample must be a sequence of {n} numbers (a list, tuple or array), got {type(x).__name__}")
     if len(x) != n:
-        raise ValueError(f"expected {n} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+        raise ValueError(f"expected {n} inputs, got {len(x)} (a sample has as many numbers as the first layer)")
+    try:
+        return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+    except TypeError:
+        for i, xi in enumerate(x):
+            if not isinstance(xi, (Value, Real)) or isinstance(xi, bool):
+                raise TypeError(
+                    f"a sample must hold numbers, but its entry {i} is {type(xi).__name__}: {xi!r:.60}"
+                ) from None
+        raise
+
+
+def _check_row(row: object, n: int, what: str) -> list[float]:
+    """A list of n numbers (weights) as floats, or an error naming `what`."""
+    if isinstance(row, _NOT_SAMPLES) or not hasattr(row, "__len__") or not hasattr(row, "__iter__"):
+        raise TypeError(f"{what} must be a sequence of {n} numbers, got {type(row).__name__}")
+    if len(row) != n:
+        raise ValueError(f"{what}: expected {n} numbers, got {len(row)}")
+    out = []
+    for i, v in enumerate(row):
+        if isinstance(v, bool) or not isinstance(v, Real):
+            raise TypeError(f"{what}: entry {i} must be a number, got {type(v).__name__}: {v!r:.60}")
+        out.append(float(v))
+    return out
+
+
+def _seed(seed: object) -> int | float | str | bytes | None:
+    """A seed for random.Random: NumPy integers become ints; other types are random.Random's to judge."""
+    if isinstance(seed, Integral) and not isinstance(seed, bool):
+        return int(seed)
+    if seed is None or isinstance(seed, (float, str, bytes)):
+        return seed
+    raise TypeError(f"seed must be an integer, got {type(seed).__name__}: {seed!r:.60}")
 
 
 class Module:
@@ -89,16 +150,20 @@ class Neuron(Module):
         epsilon: float | None = None,
         layer: int = 1,
         index: int = 1,
+        max_parameters: int = MAX_PARAMETERS,
     ) -> None:
-        _check_size(nin, "nin (the number of inputs)")
+        nin = _check_size(nin, "nin (the number of inputs)")
+        _check_budget(nin + 1, max_parameters, f"a neuron with {nin:,} inputs")
         self.nin = nin
         self.activation = _check_activation(activation)
-        self.fused = bool(fused)
+        self.fused = _check_flag(fused, "fused")
+        bias = _check_flag(bias, "bias")
         if weights is None:
-            row = uniform_matrix(1, nin, random.Random(seed), epsilon)[0]
+            row = uniform_matrix(1, nin, random.Random(_seed(seed)), epsilon, max_entries=nin + 1)[0]
             bias_init, weights = row[0], row[1:]
-        if len(weights) != nin:
-            raise ValueError(f"expected {nin} weights, got {len(weights)}")
+        weights = _check_row(weights, nin, "weights")
+        if isinstance(bias_init, bool) or not isinstance(bias_init, Real):
+            raise TypeError(f"bias_init must be a number, got {type(bias_init).__name__}: {bias_init!r:.60}")
         j, l = index, layer
         self.w = [Value(wi, label=f"w_{j},{i}^({l})") for i, wi in enumerate(weights, start=1)]
         self.b = Value(bias_init, label=f"b_{j}^({l})") if bias else None
@@ -166,16 +231,29 @@ class Layer(Module):
         seed: int = 0,
         epsilon: float | None = None,
         layer: int = 1,
+        max_parameters: int = MAX_PARAMETERS,
     ) -> None:
-        _check_size(nin, "nin (the number of inputs)")
-        _check_size(nout, "nout (the number of neurons)")
+        nin = _check_size(nin, "nin (the number of inputs)")
+        nout = _check_size(nout, "nout (the number of neurons)")
+        _check_budget(nout * (nin + 1), max_parameters, f"a layer of {nout:,} neurons with {nin:,} inputs")
         if matrix is None:
-            matrix = uniform_matrix(nout, nin, random.Random(seed), epsilon)
-        if len(matrix) != nout or any(len(row) != nin + 1 for row in matrix):
-            raise ValueError(f"layer {layer}: Θ must be {nout} × {nin + 1} (bias column first)")
+            matrix = uniform_matrix(nout, nin, random.Random(_seed(seed)), epsilon, max_entries=nout * (nin + 1))
+        if isinstance(matrix, _NOT_SAMPLES) or not hasattr(matrix, "__len__") or len(matrix) != nout:
+            raise ValueError(f"layer {layer}: Θ must be a list of {nout} rows of {nin + 1} numbers (bias first)")
+        matrix = [_check_row(row, nin + 1, f"layer {layer}: Θ row {j}") for j, row in enumerate(matrix)]
         self.nin, self.nout = nin, nout
         self.neurons = [
-            Neuron(nin, activation, bias, fused, weights=row[1:], bias_init=row[0], layer=layer, index=j)
+            Neuron(
+                nin,
+                activation,
+                bias,
+                fused,
+                weights=row[1:],
+                bias_init=row[0],
+                layer=layer,
+                index=j,
+                max_parameters=nin + 1,
+            )
             for j, row in enumerate(matrix, start=1)
         ]
 
@@ -252,30 +330,43 @@ class MLP(Module):
         init: str = "uniform",
         epsilon: float | None = None,
         seed: int = 0,
+        max_parameters: int = MAX_PARAMETERS,
     ) -> None:
-        _check_size(nin, "nin (the number of inputs)")
-        if isinstance(nouts, int) or not len(nouts):
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for k, n in enumerate(nouts):
-            _check_size(n, f"layer size nouts[{k}]")
+        nin = _check_size(nin, "nin (the number of inputs)")
+        if isinstance(nouts, (str, bytes, Integral)) or not isinstance(nouts, Iterable):
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, e.g. [4, 1], got {nouts!r}")
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("nouts must be a non-empty list of layer sizes, e.g. [4, 1], got an empty one")
+        nouts = [_check_size(n, f"layer size nouts[{k}]") for k, n in enumerate(nouts)]
         _check_activation(activation)
         if output_activation is not None:
             _check_activation(output_activation, "output_activation")
-        if init not in INITS:
+        if not isinstance(init, str) or init not in INITS:
             raise ValueError(f"unknown init {init!r}; valid names: {', '.join(INITS)}")
-        self.sizes = [nin, *nouts]
+        bias, fused = _check_flag(bias, "bias"), _check_flag(fused, "fused")
+        sizes = [nin, *nouts]
+        count = sum(s_out * (s_in + bias) for s_in, s_out in zip(sizes, sizes[1:]))
+        _check_budget(count, max_parameters, f"MLP({nin}, {nouts})")
+        self.sizes = sizes
         self.activation = activation
         self.output_activation = output_activation or activation
-        self.bias = bool(bias)
-        self.fused = bool(fused)
+        self.bias = bias
+        self.fused = fused
         self.init = init
-        rng = random.Random(seed)  # one stream, drawn layer by layer
+        rng = random.Random(_seed(seed))  # one stream, drawn layer by layer
         self.layers = []
         for l, (s_in, s_out) in enumerate(zip(self.sizes, self.sizes[1:]), start=1):
             last = l == len(nouts)
-            matrix = debug_matrix(s_out, s_in) if init == "debug" else uniform_matrix(s_out, s_in, rng, epsilon)
+            entries = s_out * (s_in + 1)
+            if init == "debug":
+                matrix = debug_matrix(s_out, s_in, max_entries=entries)
+            else:
+                matrix = uniform_matrix(s_out, s_in, rng, epsilon, max_entries=entries)
             act = self.output_activation if last else activation
-            self.layers.append(Layer(s_in, s_out, act, bias, fused, matrix=matrix, layer=l))
+            self.layers.append(
+                Layer(s_in, s_out, act, bias, fused, matrix=matrix, layer=l, max_parameters=s_out * (s_in + 1))
+            )
         self._input_labels = [f"x_{i}" for i in range(1, nin + 1)]
 
     @property

@@ -14,7 +14,7 @@ import gc
 import random
 import sys
 from collections.abc import Callable, Sequence
-from numbers import Real
+from numbers import Integral, Real
 from typing import NamedTuple
 
 from autograd import Value
@@ -55,24 +55,34 @@ class History(list):
         return f"History({len(self)} epochs, last: {self[-1]})"
 
 
+def _label(t: object, i: int) -> float:
+    """Label i as a float, or a TypeError naming it (a string, a bool or None is not a label)."""
+    if isinstance(t, bool) or not isinstance(t, Real):
+        raise TypeError(f"label {i} must be a number, got {type(t).__name__}: {t!r:.60}")
+    return float(t)
+
+
 def targets_for(y: Sequence, k: int, loss: str | Callable) -> list[list[float]]:
     """Per-sample target rows of length k from labels.
 
     Rows already of length k pass through. With k = 1 a label is its own target. With k > 1 an
     integer class label c becomes a one-hot row (−1/+1 instead of 0/1 for the hinge loss).
     """
+    if isinstance(y, (str, bytes, dict, set, frozenset)) or not hasattr(y, "__iter__"):
+        raise TypeError(f"y must be a sequence of labels or target rows, got {type(y).__name__}")
     rows = []
     for i, t in enumerate(y):
-        if hasattr(t, "__len__"):
+        if hasattr(t, "__len__") and not isinstance(t, (str, bytes)):
             if len(t) != k:
                 raise ValueError(f"target {i} has {len(t)} entries, the network has {k} outputs")
-            rows.append([float(v) for v in t])
+            rows.append([_label(v, i) for v in t])
         elif k == 1:
-            rows.append([float(t)])
+            rows.append([_label(t, i)])
         else:
-            c = int(t)
-            if c != t or not 0 <= c < k:
+            c = _label(t, i)
+            if not (c.is_integer() and 0 <= c < k):
                 raise ValueError(f"label {i} is {t!r}: with {k} outputs, labels are classes 0..{k - 1}")
+            c = int(c)
             off = -1.0 if loss == "hinge" else 0.0
             rows.append([1.0 if j == c else off for j in range(k)])
     return rows
@@ -98,7 +108,9 @@ def _rule(targets: Sequence[Sequence[float]], loss: str | Callable) -> str | Non
 
 
 def _correct(output: Sequence[float], target: Sequence[float], rule: str) -> bool:
-    """Whether one prediction is right under `rule` (see `_rule`)."""
+    """Whether one prediction is right under `rule` (see `_rule`); a NaN output never is."""
+    if any(o != o for o in output):
+        return False
     if rule == "argmax":
         return max(range(len(output)), key=output.__getitem__) == max(range(len(target)), key=target.__getitem__)
     if rule == "sign":
@@ -108,7 +120,7 @@ def _correct(output: Sequence[float], target: Sequence[float], rule: str) -> boo
 
 def _sample(x: Sequence, i: int) -> list[Value | float]:
     """Sample i as a list of Python floats (or Values), converted once rather than every epoch."""
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+    if isinstance(x, (str, bytes, dict, set, frozenset)) or not hasattr(x, "__len__"):
         raise TypeError(f"fit: sample {i} must be a sequence of numbers, got {type(x).__name__}")
     row = []
     for v in x:
@@ -121,13 +133,37 @@ def _sample(x: Sequence, i: int) -> list[Value | float]:
     return row
 
 
+def _check_model(model: object, what: str) -> None:
+    if not isinstance(model, MLP):
+        raise TypeError(f"{what}: model must be an nn.MLP, got {type(model).__name__}")
+
+
+def _check_samples(X: object, what: str) -> int:
+    """len(X), or a TypeError when X is not a sequence of samples."""
+    if isinstance(X, (str, bytes, dict, set, frozenset)) or not hasattr(X, "__len__") or not hasattr(X, "__iter__"):
+        raise TypeError(
+            f"{what}: X must be a sequence of samples (a list of lists, or a 2-D array), got {type(X).__name__}"
+        )
+    return len(X)
+
+
 def predict(model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
     """The model's outputs (as floats) for each sample of X."""
+    _check_model(model, "predict")
+    _check_samples(X, "predict")
     return [[a.data for a in model(x)] for x in X]
 
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence, loss: str = "mse") -> float | None:
     """The fraction of samples classified right (see `fit` for the rule); None for regression."""
+    _check_model(model, "accuracy")
+    m = _check_samples(X, "accuracy")
+    if not hasattr(y, "__len__") or len(y) != m:
+        raise ValueError(
+            f"accuracy: {m} samples in X but {len(y) if hasattr(y, '__len__') else 'no list of'} labels in y"
+        )
+    if m == 0:
+        raise ValueError("accuracy: no samples in X")
     targets = targets_for(y, model.sizes[-1], loss)
     rule = _rule(targets, loss)
     if rule is None:
@@ -170,22 +206,40 @@ def fit(
     collector only costs time — about a fifth of an epoch here. It is paused while training and
     restored afterwards, even on an error.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    _check_model(model, "fit")
+    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
         raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
-    m = len(X)
+    epochs = int(epochs)
+    m = _check_samples(X, "fit")
     if m == 0:
         raise ValueError("fit: no samples in X")
+    if not hasattr(y, "__len__") or isinstance(y, (str, bytes)):
+        raise TypeError(f"fit: y must be a sequence of labels or target rows, got {type(y).__name__}")
     if len(y) != m:
         raise ValueError(f"fit: {m} samples in X but {len(y)} labels in y")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1
+    ):
         raise ValueError(f"batch_size must be an integer ≥ 1 or None, got {batch_size!r}")
+    batch_size = None if batch_size is None else int(batch_size)
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit: optimizer must be an nn.Optimizer, e.g. nn.Adam(model.parameters(), lr=0.01), "
+            f"got {type(optimizer).__name__}: {optimizer!r:.60}"
+        )
+    if optimizer is not None and not any(p in set(model.parameters()) for p in optimizer.params[:1]):
+        raise ValueError("fit: the optimizer holds none of the model's parameters (made for another model?)")
+    if isinstance(lam, bool) or not isinstance(lam, Real) or not (lam >= 0.0 and lam != float("inf")):
+        raise ValueError(f"fit: lam must be a finite number ≥ 0, got {lam!r}")
+    if log is not None and not callable(log):
+        raise TypeError(f"fit: log must be a function of one string (e.g. print), got {type(log).__name__}")
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "loss")
     loss_fn = get_loss(loss)
     samples = [_sample(x, i) for i, x in enumerate(X)]
     targets = targets_for(y, model.sizes[-1], loss_name)
     rule = _rule(targets, loss_name)
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
-    rng = random.Random(seed)
+    rng = random.Random(seed if not isinstance(seed, Integral) else int(seed))
     order = list(range(m))
     size = batch_size or m
     batches = -(-m // size)  # per epoch
@@ -210,6 +264,8 @@ def fit(
                 batch = order[start : start + size]
                 outputs = [model(samples[i]) for i in batch]
                 J = loss_fn(outputs, [targets[i] for i in batch])
+                if not isinstance(J, Value):
+                    raise TypeError(f"fit: the loss function returned {type(J).__name__}, not a Value")
                 if lam:
                     J = J + l2(model, lam, len(batch))
                 optimizer.zero_grad()

@@ -228,7 +228,7 @@ def test_bad_input():
         net([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="a sample must be a sequence of 2 numbers"):
         net(1.0)
-    with pytest.raises(TypeError, match="Value data must be a real number"):
+    with pytest.raises(TypeError, match="a sample must hold numbers, but its entry 0 is str: 'a'"):
         net(["a", 1.0])
     with pytest.raises(ValueError, match="unknown activation 'softplus'; valid names: sigmoid, tanh, relu, linear"):
         nn.MLP(2, [1], "softplus")
@@ -242,7 +242,7 @@ def test_bad_input():
         nn.MLP(2, [])
     with pytest.raises(ValueError, match="unknown init 'zeros'; valid names: uniform, debug"):
         nn.MLP(2, [1], init="zeros")
-    with pytest.raises(ValueError, match="expected 3 weights, got 2"):
+    with pytest.raises(ValueError, match="weights: expected 3 numbers, got 2"):
         nn.Neuron(3, weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="expected 3 inputs, got 1"):
         nn.Neuron(3)([1.0])

@@ -346,7 +346,7 @@ def test_xor_labels_follow_the_signs():
 def test_data_bad_input():
     with pytest.raises(ValueError, match="n must be an integer ≥ 2"):
         nn.data.moons(1)
-    with pytest.raises(ValueError, match="noise must be ≥ 0"):
+    with pytest.raises(ValueError, match="noise must be a finite number ≥ 0, got -1"):
         nn.data.circles(10, noise=-1)
 
 
