@@ -9,7 +9,8 @@ layer, read from their labels (x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J): a 
 l holding its z's and a's (or the inputs x) and the weights of Θ^(l) that leave it, so the layers
 sit side by side as in the diagrams of Jordan's post. `save()` writes SVG, PNG or PDF atomically. In
 Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind the
-rounded numbers (tooltips).
+rounded numbers (tooltips). Labels and op names are shown literally: graphviz's escapes (\\N,
+\\G, \\L) are not expanded, and control characters are written out (NUL as \\x00).
 
 What it is not: a layout engine. Graphviz's `dot` does the layout, and a graph of thousands of
 nodes would take it minutes; `draw` refuses graphs above `max_nodes` and says what to do.
@@ -39,16 +40,35 @@ FORMATS = ("svg", "png", "pdf")
 _LABEL = re.compile(r"^(?P<base>[^_^]+)(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)\))?$")
 
 
-def _html_label(label: str) -> str:
+def _visible(text: object) -> str:
+    """`text` as a str with control characters written out (NUL → \\x00): dot refuses them in a label."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _html(text: object) -> str:
+    """Text for a graphviz HTML label, shown literally: dot expands \\N, \\G, \\L even there."""
+    return html.escape(_visible(text)).replace("\\", "\\\\")
+
+
+def _tip(text: object) -> str:
+    """Text for a tooltip, shown literally (dot unescapes a tooltip's backslashes twice)."""
+    return _visible(text).replace("\\", "\\\\\\\\")
+
+
+def _html_label(label: object) -> str:
     """The course's notation as graphviz HTML: w_2,1^(1) → w<SUB>2,1</SUB><SUP>(1)</SUP>."""
+    label = str(label)
     m = _LABEL.match(label)
     if not m:
-        return html.escape(label)
-    out = html.escape(m["base"])
+        return _html(label)
+    out = _html(m["base"])
     if m["sub"]:
-        out += f"<SUB>{html.escape(m['sub'])}</SUB>"
+        out += f"<SUB>{_html(m['sub'])}</SUB>"
     if m["sup"] is not None:
-        out += f"<SUP>({html.escape(m['sup'])})</SUP>"
+        out += f"<SUP>({_html(m['sup'])})</SUP>"
     return out
 
 
@@ -61,17 +81,17 @@ def _layer_of(v: Value) -> int | None:
     """
     if v.label is None:
         return None
-    m = _LABEL.match(v.label)
+    m = _LABEL.match(str(v.label))
     if not m or m["base"] not in ("x", "z", "a", "w", "b"):
         return None
     if m["sup"] is None:
         return 1 if m["base"] == "x" else None
-    return int(m["sup"]) if m["sup"].isdigit() else None
+    return int(m["sup"]) if m["sup"].isdecimal() else None  # (not isdigit: "²" is a digit int() refuses)
 
 
 def _base(v: Value) -> str | None:
     """The letter of an nn label (x, w, b, z, a), or None."""
-    m = _LABEL.match(v.label) if v.label is not None else None
+    m = _LABEL.match(str(v.label)) if v.label is not None else None
     return m["base"] if m else None
 
 
@@ -138,8 +158,9 @@ def draw(
             raise ValueError("highlight: that Value is not part of this graph (root does not depend on it)")
         count, _ = count_paths(root, [highlight])
         if count > path_limit:
+            leaf = _visible(highlight.label or "that node")
             raise ValueError(
-                f"highlight: {count:,} paths lead from {highlight.label or 'that node'} to the root, more than "
+                f"highlight: {count:,} paths lead from {leaf} to the root, more than "
                 f"path_limit={path_limit}: pass a larger path_limit (the legend gets a row per path), or highlight "
                 f"a parameter nearer the root (the paths multiply with every layer they cross)"
             )
@@ -201,7 +222,7 @@ def draw(
     for v in nodes:
         cells = f"<TD><B>{_html_label(v.label)}</B></TD>" if v.label else ""
         cells += f"<TD>data {fmt(v.data)}</TD>"
-        tooltip = f"{_plain(v)}: data = {v.data!r}"
+        tooltip = f"{_tip(_plain(v))}: data = {v.data!r}"
         if grads == "shown":
             cells += f"<TD>grad {fmt(v.grad)}</TD>"
             tooltip += f", grad = {v.grad!r}"
@@ -221,7 +242,7 @@ def draw(
         op = f"op{name[v][1:]}"
         container(v).node(
             op,
-            f"<{html.escape(v.op)}>",
+            f"<{_html(v.op)}>",
             shape="circle" if len(v.op) <= 2 else "ellipse",
             fontsize="10",
             width="0.3",
@@ -232,7 +253,7 @@ def draw(
         into = list(dict.fromkeys(c for p in v.parents for c in edge_colours.get((id(p), id(v)), [])))
         g.edge(op, name[v], **({"color": ":".join(into), "penwidth": "2.2"} if into else {}))
         for p, local in zip(v.parents, v.local_grads):
-            attrs = {"tooltip": f"∂{_plain(v)}/∂{_plain(p)} = {local!r}"}
+            attrs = {"tooltip": f"∂{_tip(_plain(v))}/∂{_tip(_plain(p))} = {local!r}"}
             if edge_labels:
                 attrs["label"] = fmt(local)
             cols = edge_colours.get((id(p), id(v)))
@@ -283,7 +304,7 @@ def draw(
         for k, path in enumerate(paths):
             colour = PALETTE[k % len(PALETTE)]
             chain = " → ".join(
-                [leaf] + [_html_label(e.child.label) if e.child.label else html.escape(e.child.op) for e in path.edges]
+                [leaf] + [_html_label(e.child.label) if e.child.label else _html(e.child.op) for e in path.edges]
             )
             factors = " · ".join(fmt(e.local) for e in path.edges) or "(no edges)"
             rows.append(
@@ -319,14 +340,14 @@ def draw(
 
 def _plain(v: Value) -> str:
     """A node's name in plain text (tooltips): its label, else its op, else "constant"."""
-    return v.label or (f"({v.op})" if v.op else "constant")
+    return str(v.label) if v.label else (f"({v.op})" if v.op else "constant")
 
 
 def _index(v: Value) -> tuple[int, ...]:
     """x_2 → (2,), a_10^(3) → (10,): the subscript as numbers, for ordering a layer's nodes."""
-    m = _LABEL.match(v.label or "")
+    m = _LABEL.match(str(v.label or ""))
     sub = m["sub"] if m and m["sub"] else ""
-    return tuple(int(t) for t in sub.split(",") if t.isdigit())
+    return tuple(int(t) for t in sub.split(",") if t.isdecimal())
 
 
 def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None) -> Path:  # noqa: A002

@@ -10,12 +10,18 @@ and a verdict: engine and matrix agree to 1e-9, both agree with the numerical gr
 Also the course's own gradient check (`course_check`): a 3-5-3 network with its deterministic
 initialization, m = 5, ε = 1e-4, relative difference below 1e-9.
 
+Its work is bounded before it starts: the numerical gradient evaluates the cost twice per
+parameter, so it grows as parameters² × samples; `cross_check` refuses networks of more than
+`max_parameters` (default `MAX_PARAMETERS`) and batches of more than 100 samples per allowed
+parameter, and says how to go past the bound.
+
 What it is not: a unit test of either side alone; it is the evidence that they agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -28,6 +34,8 @@ from .module import MLP
 
 __all__ = [
     "cross_check",
+    "check_size",
+    "MAX_PARAMETERS",
     "course_check",
     "make_report",
     "sample_batch",
@@ -36,6 +44,14 @@ __all__ = [
     "Row",
     "CourseCheck",
 ]
+
+MAX_PARAMETERS = 10_000
+"""The largest network `cross_check` checks unless told otherwise: with 5 samples, about a second
+of numerical gradients on a laptop (2 × 10,000 cost evaluations)."""
+
+SAMPLES_PER_PARAMETER = 100
+"""A batch may hold up to max_parameters × 100 (sample, parameter) products: 10⁶ by default, the
+size of the engine's graph in edges."""
 
 ENGINE_VS_MATRIX = 1e-9
 VS_NUMERICAL = 1e-7
@@ -157,6 +173,37 @@ def engine_backprop(
     return J.data, grads, deltas
 
 
+def check_size(sizes: Sequence[int], m: int, max_parameters: int = MAX_PARAMETERS) -> int:
+    """The number of parameters of the network `sizes`, after checking that a cross-check of it on
+    m samples stays within `max_parameters`; a ValueError saying how to go past it otherwise."""
+    if isinstance(max_parameters, bool) or not isinstance(max_parameters, Integral) or max_parameters < 1:
+        raise ValueError(f"max_parameters must be an integer ≥ 1, got {max_parameters!r}")
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError(f"sizes must be a list of at least two layer sizes, e.g. [3, 5, 3], got {sizes!r:.60}")
+    for k, n in enumerate(sizes):
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            raise ValueError(f"sizes[{k}] must be an integer ≥ 1, got {n!r}")
+    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
+        raise ValueError(f"m (the number of samples) must be an integer ≥ 1, got {m!r}")
+    count = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))
+    shown = ",".join(str(int(n)) for n in sizes)
+    if count > max_parameters:
+        raise ValueError(
+            f"cross_check: sizes {shown} make {count:,} parameters, more than max_parameters={max_parameters:,}: "
+            f"the numerical gradient evaluates the cost twice per parameter, so the work grows as parameters² × "
+            f"samples. Check a smaller network (the course checks 3-5-3), or pass max_parameters={count} to go past it"
+        )
+    products = int(m) * count
+    if products > SAMPLES_PER_PARAMETER * max_parameters:
+        raise ValueError(
+            f"cross_check: m = {int(m):,} samples × {count:,} parameters = {products:,} products per cost "
+            f"evaluation, more than {SAMPLES_PER_PARAMETER} × max_parameters = "
+            f"{SAMPLES_PER_PARAMETER * max_parameters:,}: check fewer samples (5 show any mistake), or pass "
+            f"max_parameters={-(-products // SAMPLES_PER_PARAMETER)} to go past it"
+        )
+    return count
+
+
 def cross_check(
     sizes: Sequence[int] | MLP,
     activation: str = "sigmoid",
@@ -169,12 +216,20 @@ def cross_check(
     Y: np.ndarray | None = None,
     numerical: bool = True,
     eps: float = 1e-5,
+    max_parameters: int = MAX_PARAMETERS,
 ) -> Report:
     """Cross-check the gradients of a network (layer sizes, or an `MLP`) on a batch.
 
     Without X and Y, a random batch of m samples suited to the loss is drawn with `seed`.
     For cross_entropy the output layer defaults to the sigmoid (its outputs must be in [0, 1]).
+    A network of more than `max_parameters` parameters, or a batch of more than 100 samples per
+    allowed parameter, is refused before any work (see `check_size`).
     """
+    check_size(
+        sizes.sizes if isinstance(sizes, MLP) else sizes,
+        len(X) if X is not None and hasattr(X, "__len__") else m,
+        max_parameters,
+    )
     if isinstance(sizes, MLP):
         mlp = sizes
         activation, output_activation = mlp.activation, mlp.output_activation

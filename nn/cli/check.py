@@ -24,7 +24,12 @@ def _run(args: argparse.Namespace) -> int:
             f"--loss cross_entropy needs outputs in [0, 1] (probabilities), which only a sigmoid output layer "
             f"gives, but the output activation is {out}: use --output-activation sigmoid, or another --loss"
         )
-    report = crosscheck.cross_check(args.sizes, args.activation, out, args.loss, args.lam, args.m, args.seed)
+    try:
+        report = crosscheck.cross_check(
+            args.sizes, args.activation, out, args.loss, args.lam, args.m, args.seed, max_parameters=args.max_parameters
+        )
+    except ValueError as exc:  # the library's words for its bound, in the command line's
+        raise ValueError(str(exc).replace("pass max_parameters=", "pass --max-parameters ")) from None
     print(report)
     return 0 if report.ok else 1
 
@@ -48,4 +53,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--m", type=positive_int, default=5, help="samples in the batch (default 5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--course", action="store_true", help="run the course's 3-5-3 check with λ = 0 and 3")
+    p.add_argument(
+        "--max-parameters",
+        type=positive_int,
+        default=crosscheck.MAX_PARAMETERS,
+        help=f"refuse larger networks, and batches of more than 100 samples per parameter allowed "
+        f"(default {crosscheck.MAX_PARAMETERS:,}: about a second)",
+    )
     p.set_defaults(func=_run)
