@@ -139,7 +139,9 @@ def make_report(
 
 def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random inputs in [−1, 1] and targets that suit the loss (0/1, ±1, one-hot or in [0, 1])."""
-    rng = np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"seed must be an integer ≥ 0, got {seed!r:.60}")
+    rng = np.random.default_rng(int(seed))
     k = sizes[-1]
     X = rng.uniform(-1.0, 1.0, size=(m, sizes[0]))
     if loss == "mse":

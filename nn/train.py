@@ -81,7 +81,7 @@ def targets_for(y: Sequence, k: int, loss: str | Callable) -> list[list[float]]:
         else:
             c = _label(t, i)
             if not (c.is_integer() and 0 <= c < k):
-                raise ValueError(f"label {i} is {t!r}: with {k} outputs, labels are classes 0..{k - 1}")
+                raise ValueError(f"label {i} is {c:g}: with {k} outputs, labels are classes 0..{k - 1}")
             c = int(c)
             off = -1.0 if loss == "hinge" else 0.0
             rows.append([1.0 if j == c else off for j in range(k)])
