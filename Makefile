@@ -67,7 +67,7 @@ chromium:
 
 # docs/explorer.png, the README's screenshot of the explorer page, taken by the tests' browser.
 screenshot: $(STAMP) dot chromium
-	$(BIN)/python -m pytest -q tests/test_explore_browser.py -k readme_screenshot --screenshot-readme
+	CHAINRULE_SCREENSHOT_TO=docs/explorer.png $(BIN)/python -m pytest -q tests/test_explore_browser.py -k screenshot
 
 clean:
 	rm -rf $(VENV) chainrule-out .pytest_cache .hypothesis

@@ -125,10 +125,12 @@
   function measureRoom() {
     E.forEach((e) => {
       for (const t of [e.dataT, e.gradT]) {
+        // read from the cell's polygon as dot wrote it (no layout needed: a hidden iframe has none yet)
         const box = t.previousElementSibling;
         if (box && box.tagName === "polygon") {
-          const b = box.getBBox();
-          room.set(t, b.x + b.width - t.x.baseVal[0].value - 3);
+          const xs = box.getAttribute("points").trim().split(/\s+/).map((pt) => parseFloat(pt));
+          const r = Math.max(...xs) - parseFloat(t.getAttribute("x")) - 3;
+          if (r > 0) room.set(t, r);
         }
       }
     });

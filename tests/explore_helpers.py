@@ -79,7 +79,9 @@ def expression_graphs(draw, max_ops: int = 14) -> Value:
             v = total([pick() for _ in range(draw(st.integers(1, 4)))])
         elif kind == "wsum":
             m = draw(st.integers(1, 3))
-            v = weighted_sum([pick() for _ in range(m)], [pick() for _ in range(m)], pick() if draw(st.booleans()) else None)
+            v = weighted_sum(
+                [pick() for _ in range(m)], [pick() for _ in range(m)], pick() if draw(st.booleans()) else None
+            )
         else:
             v = pick() * draw(values)  # a constant leaf, unlabelled
         if draw(st.booleans()):

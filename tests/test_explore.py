@@ -198,7 +198,10 @@ def test_command_line_writes_the_page(tmp_path, capsys):
     out = tmp_path / "p.html"
     assert main(["explore", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert printed == f"wrote {out} ({out.stat().st_size:,} bytes): 19 nodes, 22 backward steps of J; open it in a browser\n"
+    assert (
+        printed
+        == f"wrote {out} ({out.stat().st_size:,} bytes): 19 nodes, 22 backward steps of J; open it in a browser\n"
+    )
     data = json.loads(re.search(r'id="chainrule-data">(.*?)</script>', out.read_text(encoding="utf-8"), re.S)[1])
     assert data["mode"] == "backward" and data["select"] is None
     assert main(["explore", "--highlight", "w_1,1^(1)", "--path-limit", "3", "-o", str(out)]) == 0

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import nn
 from autograd import Value, chain_paths, count_paths, explore, topological_order
 from autograd.draw import PALETTE
+from autograd.files import write_atomically
 from nn.examples import EXAMPLE_DATA
 
 REPLAY = """() => {
@@ -76,14 +77,18 @@ def test_stepping_backward_through_the_2_2_2_network_gives_the_engines_grads(tab
     order = topological_order(J)
     w11 = order.index(net.layers[0].neurons[0].w[0])
     k = next(n for n, s in enumerate(result["steps"]) if s["parent"] == f"v{w11}")
-    line = tab.js("(k) => { chainrule.reset(); for (let i = 0; i <= k; i++) chainrule.step(); return chainrule.line(); }", k)
+    line = tab.js(
+        "(k) => { chainrule.reset(); for (let i = 0; i <= k; i++) chainrule.step(); return chainrule.line(); }", k
+    )
     assert "∂J/∂w₁₁⁽¹⁾ += 0.35 × −0.001838 = −0.0006432" in line  # x₁ = 0.35 times δ₁⁽²⁾
     assert f"step {k + 1} of 22: edge w₁₁⁽¹⁾ → z₁⁽²⁾" in line
     # a grad that grows: a₁⁽²⁾ gets a second term through z₂⁽³⁾
     a1 = order.index(next(v for v in order if v.label == "a_1^(2)"))
     k2 = [n for n, s in enumerate(result["steps"]) if s["parent"] == f"v{a1}"][1]
     s = result["steps"][k2]
-    line = tab.js("(k) => { chainrule.reset(); for (let i = 0; i <= k; i++) chainrule.step(); return chainrule.line(); }", k2)
+    line = tab.js(
+        "(k) => { chainrule.reset(); for (let i = 0; i <= k; i++) chainrule.step(); return chainrule.line(); }", k2
+    )
     product = s["local"] * s["upstream"]
     assert f"∂J/∂a₁⁽²⁾ = {fmt(s['before'])} + ({fmt(product)}) = {fmt(s['after'])}" in line
     assert s["after"] == grads[a1]
@@ -109,7 +114,11 @@ def test_a_node_with_grad_0_is_skipped_as_backward_skips_it(tab, tmp_path):
     iq, ia = f"v{order.index(q)}", f"v{order.index(a)}"
     tab.open(explore(y).save(tmp_path / "relu.html"))
     assert len(edges) == 3
-    before = tab.js("([q, a]) => { chainrule.reset(); chainrule.step(); chainrule.step(); return [chainrule.shown(q), chainrule.shown(a)]; }", [iq, ia])
+    before = tab.js(
+        "([q, a]) => { chainrule.reset(); chainrule.step(); chainrule.step(); "
+        "return [chainrule.shown(q), chainrule.shown(a)]; }",
+        [iq, ia],
+    )
     assert before == [None, None]  # not reached yet
     last = tab.js("() => chainrule.step()")
     assert last["skipped"] == [iq] and last["after"] == 0.0 and last["local"] == 0.0
@@ -186,8 +195,10 @@ def test_clicking_a_leaf_lists_its_paths_whose_products_sum_to_its_grad(tab, tmp
     page = tab.open(explore(J, path_limit=3).save(tmp_path / "limit.html"))
     tab.js(f"() => {{ chainrule.mode('paths'); chainrule.select('v{i}'); }}")
     assert tab.js(f"() => chainrule.paths('v{i}')") is None
-    assert tab.js(f"() => chainrule.countPaths('v{i}')") == {"paths": 4, "factors": 20} == dict(
-        zip(("paths", "factors"), count_paths(J, [x1]))
+    assert (
+        tab.js(f"() => chainrule.countPaths('v{i}')")
+        == {"paths": 4, "factors": 20}
+        == dict(zip(("paths", "factors"), count_paths(J, [x1])))
     )
     assert "4 paths with 20 factors in all" in page.inner_text("#cr-panel")
 
@@ -323,7 +334,7 @@ def test_a_screenshot_of_each_mode(tab, tmp_path):
     page.screenshot(path=shots["backward"])
     target = os.environ.get("CHAINRULE_SCREENSHOT_TO")
     if target:  # `make screenshot`: the README's picture
-        page.screenshot(path=target)
+        write_atomically(target, page.screenshot(clip={"x": 0, "y": 0, "width": 1280, "height": 600}))
     tab.js("() => { chainrule.mode('paths'); chainrule.select('v2'); }")
     shots["paths"] = tmp_path / "paths.png"
     page.screenshot(path=shots["paths"])
