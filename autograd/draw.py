@@ -69,6 +69,33 @@ def _layer_of(v: Value) -> int | None:
     return int(m["sup"]) if m["sup"].isdigit() else None
 
 
+_NETWORK_LABELS = {"x", "w", "b", "z", "a"}
+_LOSS_LABELS = {"J", "L2"}
+
+
+def _is_network(nodes: list[Value]) -> bool:
+    """Whether the graph is one `nn` builds: every label follows its scheme and some z or a has a layer.
+
+    Then (cluster="auto") the nodes are grouped by layer. A plain expression that happens to call
+    a node `x` is not a network: its x is not "layer 1".
+    """
+    has_layer = False
+    for v in nodes:
+        if v.label is None or v.label in _LOSS_LABELS:
+            continue
+        m = _LABEL.match(v.label)
+        if not m or m["base"] not in _NETWORK_LABELS or not m["sub"]:
+            return False
+        if m["base"] == "x":
+            if m["sup"] is not None:
+                return False
+        elif m["sup"] is None or not m["sup"].isdigit():
+            return False
+        elif m["base"] in ("z", "a"):
+            has_layer = True
+    return has_layer
+
+
 def _base(v: Value) -> str | None:
     """The letter of an nn label (x, w, b, z, a), or None."""
     m = _LABEL.match(v.label) if v.label is not None else None
@@ -95,7 +122,8 @@ def draw(
     (blue, orange, …) and listed in a legend, with their products and the sum = ∂root/∂highlight;
     more than `path_limit` paths is an error. max_nodes: refuse graphs of more Value nodes (op nodes
     not counted) rather than leave `dot` to grind. cluster: group the nodes by layer, read from
-    nn's labels — True, False or "auto" (when some label carries a layer); `groups` maps Values to
+    nn's labels — True, False or "auto" (when the graph is an nn network: every label follows nn's
+    scheme x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J, and some z or a carries a layer); `groups` maps Values to
     group names of your own instead (unmapped Values stay outside any group). show_grad: True
     prints every grad, False none, None (auto) prints them once `backward()` has run on root
     (root.grad ≠ 0) and says "not computed" before. precision: significant digits printed (the
@@ -166,7 +194,7 @@ def draw(
     inferred = False
     if groups is not None:
         group_of = {v: groups.get(v) for v in nodes}
-    elif cluster is True or (cluster == "auto" and any(_layer_of(v) is not None for v in nodes)):
+    elif cluster is True or (cluster == "auto" and _is_network(nodes)):
         inferred = True
         group_of = {v: (f"layer {layer}" if (layer := _layer_of(v)) is not None else None) for v in nodes}
         # An unlabelled node (a `*` or `+` inside an elementary neuron, a constant) joins the layer

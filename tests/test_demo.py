@@ -21,6 +21,7 @@ def test_demo_runs_end_to_end_and_writes_valid_files(tmp_path):
     assert "verdict: the three gradients agree" in text
     assert text.count("— ok") == 2  # the course's check, λ = 0 and 3
     assert sum(line.startswith("epoch ") for line in lines) == 25
+    assert "accuracy on the training set after the last step: " in text
     names = sorted(p.name for p in files)
     assert names == ["decision-boundary.png", "graph-2-2-2.png", "graph-2-2-2.svg", "loss-curve.png"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names  # no temporary files left
