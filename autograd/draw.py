@@ -28,7 +28,7 @@ from .files import write_atomically
 from .graph import chain_paths, count_paths, topological_order
 from .value import Value
 
-__all__ = ["draw", "save", "PALETTE", "FORMATS"]
+__all__ = ["draw", "save", "Graph", "PALETTE", "FORMATS"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 """Path colours: blue and orange first, as Jordan's post colours the two paths of θ₁₁⁽¹⁾."""
@@ -37,6 +37,20 @@ FORMATS = ("svg", "png", "pdf")
 
 # name_sub^(sup): x_1, w_2,1^(1), b_1^(1), z_1^(2), a_2^(3)
 _LABEL = re.compile(r"^(?P<base>[^_^]+)(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)\))?$")
+
+
+class Graph(graphviz.Digraph):
+    """A `graphviz.Digraph` that says what it draws when printed, instead of its memory address."""
+
+    values: int = 0  # Value nodes drawn (set by `draw`)
+
+    def copy(self) -> Graph:
+        c = super().copy()
+        c.values = self.values
+        return c
+
+    def __repr__(self) -> str:
+        return f"<chainrule graph of {self.values} values: save(graph, 'file.svg'), or show it in Jupyter>"
 
 
 def _html_label(label: str) -> str:
@@ -114,8 +128,8 @@ def draw(
     groups: dict[Value, str] | None = None,
     show_grad: bool | None = None,
     precision: int = 4,
-) -> graphviz.Digraph:
-    """The computation graph below `root` as a `graphviz.Digraph` (in Jupyter it displays inline).
+) -> Graph:
+    """The computation graph below `root` as a `Graph` (a `graphviz.Digraph`; in Jupyter it displays inline).
 
     rankdir: "LR" (left to right) or "TB" (top to bottom). edge_labels: print each local
     derivative on its edge. highlight: a node whose chain-rule paths to the root are coloured
@@ -183,12 +197,13 @@ def draw(
                     cols.append(colour)
                 node_colour.setdefault(id(e.child), colour)
 
-    g = graphviz.Digraph(
+    g = Graph(
         "chainrule",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "labeljust": "l"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
     )
+    g.values = len(nodes)
 
     # ---- clusters by layer (or by the caller's groups)
     inferred = False

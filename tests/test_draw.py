@@ -447,3 +447,11 @@ def test_jupyter_displays_the_graph_inline():
     bundle = draw(d)._repr_mimebundle_()
     svg = ET.fromstring(bundle["image/svg+xml"].encode())
     assert len(nodes_by_title(svg)) == 8
+
+
+def test_a_graph_prints_what_it_is_not_a_memory_address():
+    a = Value(2.0, label="a")
+    b = (a * a).tanh()
+    g = draw(b)
+    assert repr(g) == "<chainrule graph of 3 values: save(graph, 'file.svg'), or show it in Jupyter>"
+    assert repr(g.copy()) == repr(g) and " at 0x" not in repr(g)
