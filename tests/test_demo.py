@@ -53,8 +53,9 @@ def test_the_demo_needs_no_extra(tmp_path):
     import re
     import subprocess
     import sys
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
 
