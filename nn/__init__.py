@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 
 from . import init
-from .examples import EXAMPLES, example
+from .examples import EXAMPLE_DATA, EXAMPLES, example
 from .io import load, load_weights, save
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
@@ -49,6 +49,7 @@ __all__ = [
     "load_weights",
     "example",
     "EXAMPLES",
+    "EXAMPLE_DATA",
     "thetas_from_mlp",
     "mlp_from_thetas",
     "data",
