@@ -815,7 +815,7 @@
     const cur = currentEdge();
     if (cur) els = [E[cur.child].g, E[cur.parent].g];
     else if (S.mode === "backward") els = [E[ROOT].g]; // the pass starts at the root
-    else if (S.mode === "forward" && S.fpos > 0) els = [S.fpos - 1, ...N[S.fpos - 1].parents].map((i) => E[i].g);
+    else if (S.mode === "forward") els = (S.fpos ? [S.fpos - 1, ...N[S.fpos - 1].parents] : [0]).map((i) => E[i].g);
     else if ((S.mode === "paths" || S.mode === "quiz") && S.selected !== null) els = [E[S.selected].g];
     if (!els.length) return;
     const box = graphBox.getBoundingClientRect();

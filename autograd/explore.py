@@ -253,10 +253,12 @@ def explore(
             f"explore: unexpected keyword argument {unknown[0]!r}; the layout options it passes to draw are "
             f"{', '.join(DRAW_OPTIONS)} (the page shows the grads and paths itself)"
         )
+    max_nodes = draw_options.get("max_nodes", 200)
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"explore: max_nodes must be an integer ≥ 1, got {max_nodes!r}")
     # The size guard first: draw() refuses a graph above max_nodes before anything is computed here.
     order = topological_order(root)
-    max_nodes = draw_options.get("max_nodes", 200)
-    if isinstance(max_nodes, int) and len(order) > max_nodes:
+    if len(order) > max_nodes:
         draw(root, **draw_options)  # raises draw's ValueError, which says what to do
     if highlight is not None and not any(v is highlight for v in order):
         raise ValueError("explore: highlight is not part of this graph (root does not depend on it)")
@@ -276,7 +278,7 @@ def explore(
     svg = _tag_svg(svg_bytes.decode("utf-8"), order)
 
     index = {v: i for i, v in enumerate(order)}
-    root_name = _name(root) if root.label else "root"
+    root_name = _name(root)  # J; an unlabelled root by its op: ∂(tanh)/∂x
     data = {
         "version": 1,
         "title": title or f"∂{root_name}/∂· step by step",

@@ -47,8 +47,17 @@ class Tab:
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
 
+    def check(self) -> None:
+        """The page open so far made no request but for its own file, and raised no script error."""
+        assert self.errors == [], f"script errors on the page: {self.errors}"
+        others = [u for u in self.requests if u != self.url]
+        assert others == [], f"the page made requests (it must make none): {others}"
+
     def open(self, path: Path):
-        """Open a saved page from file:// and wait until its script is ready; returns the Playwright page."""
+        """Open a saved page from file:// and wait until its script is ready; returns the Playwright page.
+
+        The page open before is checked first (see `check`), so every page a test opens is."""
+        self.check()
         self.requests.clear()
         self.errors.clear()
         self.url = Path(path).resolve().as_uri()
@@ -73,6 +82,11 @@ class Tab:
 @pytest.fixture(scope="session")
 def browser():
     path = chromium_path()
+    given = os.environ.get("CHAINRULE_CHROMIUM")
+    if path is None and given:
+        pytest.fail(
+            f"CHAINRULE_CHROMIUM={given} is not an executable file: point it at a Chromium binary", pytrace=False
+        )
     if path is None:
         pytest.fail(
             "chromium is not installed, and the explorer page's tests run in a real browser. Run `make test` "
@@ -104,8 +118,7 @@ def _session_tab(browser):
 def tab(_session_tab):
     """The browser tab; after the test: no request but the page's own file, no script error."""
     _session_tab.page.set_viewport_size({"width": 1280, "height": 800})
+    _session_tab.requests.clear()
+    _session_tab.errors.clear()
     yield _session_tab
-    t = _session_tab
-    assert t.errors == [], f"script errors on the page: {t.errors}"
-    others = [u for u in t.requests if u != t.url]
-    assert others == [], f"the page made requests (it must make none): {others}"
+    _session_tab.check()

@@ -170,6 +170,8 @@ def test_bad_arguments_say_what_was_expected(tmp_path):
         explore(J, show_grad=False)
     with pytest.raises(ValueError, match="more than max_nodes=10"):
         explore(J, max_nodes=10)
+    with pytest.raises(ValueError, match="max_nodes must be an integer ≥ 1, got '300'"):
+        explore(J, max_nodes="300")
     with pytest.raises(ValueError, match="rankdir must be 'LR' or 'TB'"):
         explore(J, rankdir="RL")
     page = explore(J)

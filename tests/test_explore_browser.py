@@ -101,7 +101,7 @@ def test_random_expression_graphs_step_to_the_engines_grads(tab, tmp_path_factor
     path = explore(root).save(tmp_path_factory.mktemp("random") / "page.html")
     tab.open(path)
     check_replay(tab.js(REPLAY), edges, grads)
-    assert tab.errors == []
+    tab.check()
 
 
 def test_a_node_with_grad_0_is_skipped_as_backward_skips_it(tab, tmp_path):
