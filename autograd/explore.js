@@ -152,6 +152,7 @@
     score: { right: 0, wrong: 0, revealed: 0 },
     feedback: "", // quiz: the last check's verdict (HTML)
     hint: false, // quiz: the hint for the selected node is shown
+    typed: null, // quiz: [what was asked, the refused answer], kept in its box to be corrected
     zoom: null, // null: fit the width
     playing: null, // the interval, while playing
     speed: 2,
@@ -395,8 +396,8 @@
     }
 
     renderControls();
-    line.innerHTML = lineHTML();
-    panel.innerHTML = panelHTML(paths);
+    setHTML(line, lineHTML());
+    setHTML(panel, panelHTML(paths));
     const input = panel.querySelector("input[data-focus]");
     if (input && document.activeElement !== input && !S.playing) input.focus({ preventScroll: true });
   }
@@ -628,6 +629,8 @@
     );
   }
 
+  const typedValue = (key) => (S.typed && S.typed[0] === key ? 'value="' + esc(S.typed[1]) + '" ' : "");
+
   function nextQuizNode() {
     // backward's order: the first hidden node whose users all show their grads
     for (let i = ROOT; i >= 0; i--) {
@@ -659,7 +662,8 @@
           .map(([c, k]) => fmt(N[c].locals[k]) + " × " + (c === ROOT || S.revealed.has(c) ? term(N[c].grad) : dRoot(c)))
           .join(" + ");
         body =
-          '<form class="cr-ask" data-ask="' + i + '"><label>' + dRoot(i) + ' = <input data-focus inputmode="decimal" autocomplete="off" size="12"></label> ' +
+          '<form class="cr-ask" data-ask="' + i + '"><label>' + dRoot(i) + " = <input data-focus " + typedValue(String(i)) +
+          'inputmode="decimal" autocomplete="off" size="12"></label> ' +
           '<button type="submit">check</button> <button type="button" data-reveal="' + i + '">reveal</button> ' +
           '<button type="button" data-hint>hint</button></form>' +
           (S.hint
@@ -675,7 +679,7 @@
           const key = i + "." + k;
           if (S.revealed.has(key)) return "<p>" + dLocal(i, p) + " = " + fmt(N[i].locals[k]) + " ✓</p>";
           return (
-            '<form class="cr-ask" data-ask-edge="' + key + '"><label>' + dLocal(i, p) + ' = <input ' +
+            '<form class="cr-ask" data-ask-edge="' + key + '"><label>' + dLocal(i, p) + " = <input " + typedValue(key) +
             (k === N[i].parents.findIndex((_, kk) => !S.revealed.has(i + "." + kk)) ? "data-focus " : "") +
             'inputmode="decimal" autocomplete="off" size="12"></label> <button type="submit">check</button> ' +
             '<button type="button" data-reveal-edge="' + key + '">reveal</button></form>'
@@ -912,11 +916,14 @@
     ev.preventDefault();
     const form = ev.target;
     const value = form.querySelector("input").value;
-    if (form.dataset.ask !== undefined) answerNode(+form.dataset.ask, value);
+    const key = form.dataset.ask !== undefined ? form.dataset.ask : form.dataset.askEdge;
+    let right;
+    if (form.dataset.ask !== undefined) right = answerNode(+form.dataset.ask, value);
     else {
       const [c, k] = form.dataset.askEdge.split(".").map(Number);
-      answerLocal(c, k, value);
+      right = answerLocal(c, k, value);
     }
+    S.typed = right ? null : [key, value];
     render();
   });
   panel.addEventListener("click", (ev) => {

@@ -42,12 +42,14 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import graphviz
+
 from .draw import _LABEL, PALETTE, draw
 from .files import write_atomically
 from .graph import topological_order
 from .value import Value
 
-__all__ = ["explore", "ExplorerPage", "DRAW_OPTIONS", "MODES", "QUIZ_TOLERANCE"]
+__all__ = ["explore", "ExplorerPage", "backward_steps", "pretty_label", "DRAW_OPTIONS", "MODES", "QUIZ_TOLERANCE"]
 
 DRAW_OPTIONS = ("rankdir", "edge_labels", "max_nodes", "cluster", "groups", "precision")
 """The keyword arguments of `draw` that `explore` passes on (the page shows the grads itself)."""
@@ -320,9 +322,8 @@ def explore(
     return ExplorerPage(page, nodes=len(order), steps=len(steps), title=heading, height=height)
 
 
-def _pipe_svg(graph) -> bytes:
-    import graphviz
-
+def _pipe_svg(graph: graphviz.Digraph) -> bytes:
+    """dot's SVG of the graph, or a RuntimeError saying how to get dot (as `draw.save` says it)."""
     try:
         return graph.pipe(format="svg")
     except graphviz.ExecutableNotFound:
@@ -331,6 +332,9 @@ def _pipe_svg(graph) -> bytes:
             "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
             "or see https://graphviz.org/download/"
         ) from None
+    except graphviz.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip()
+        raise RuntimeError(f"graphviz's dot could not lay out the graph: {detail}") from None
 
 
 # Content-Security-Policy: the page may fetch nothing at all (no script, style, font or image

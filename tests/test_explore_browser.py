@@ -232,9 +232,11 @@ def test_the_quiz_accepts_a_right_answer_and_refuses_a_wrong_one(tab, tmp_path):
     # then a wrong value for z₁⁽³⁾: refused, still hidden
     z1 = next(i for i, v in enumerate(order) if v.label == "z_1^(3)")
     page.click(f'[data-node="v{z1}"]')
-    page.fill("#cr-panel form.cr-ask input", f"{grads[z1] * 1.01:.6g}")
+    wrong = f"{grads[z1] * 1.01:.6g}"
+    page.fill("#cr-panel form.cr-ask input", wrong)
     page.click("#cr-panel form.cr-ask button[type=submit]")
     assert "✗" in page.inner_text("#cr-panel .cr-feedback")
+    assert page.input_value("#cr-panel form.cr-ask input") == wrong  # left in its box, to be corrected
     assert tab.js(f"() => chainrule.shown('v{z1}')") is None
     assert tab.js("() => chainrule.score()") == {"right": 1, "wrong": 1, "revealed": 0}
     # the stated tolerance, 1e-3 relative, through the API
