@@ -10,7 +10,7 @@ demo: $(STAMP) dot
 	$(BIN)/chainrule demo
 
 test: $(STAMP) dot chromium
-	$(BIN)/python -m pytest
+	CHAINRULE_CHROMIUM="$$(command -v $(CHROMIUM))" $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
@@ -60,14 +60,15 @@ chromium:
 	    echo "automatically (needs root and apt-get). Install it, then run make again:"; \
 	    echo "  Debian:        sudo apt-get install chromium"; \
 	    echo "  Ubuntu:        sudo snap install chromium"; \
-	    echo "  or point CHROMIUM=/path/to/chromium (make) and CHAINRULE_CHROMIUM (the tests) at one"; \
+	    echo "  or name one of your own: make test CHROMIUM=/path/to/chromium"; \
 	    exit 1; \
 	  fi; \
 	fi
 
 # docs/explorer.png, the README's screenshot of the explorer page, taken by the tests' browser.
 screenshot: $(STAMP) dot chromium
-	CHAINRULE_SCREENSHOT_TO=docs/explorer.png $(BIN)/python -m pytest -q tests/test_explore_browser.py -k screenshot
+	CHAINRULE_CHROMIUM="$$(command -v $(CHROMIUM))" CHAINRULE_SCREENSHOT_TO=docs/explorer.png \
+	  $(BIN)/python -m pytest -q tests/test_explore_browser.py -k screenshot
 
 clean:
 	rm -rf $(VENV) chainrule-out .pytest_cache .hypothesis
