@@ -211,7 +211,7 @@ class BackpropReport:
         self,
         function: str,
         signature: str,
-        detected: bool,
+        detected: bool | None,
         network: str,
         problem: Problem,
         runs: list[RunReport],
@@ -251,7 +251,7 @@ class BackpropReport:
     # -- the text, one screen for a 3-5-3 network
 
     def __str__(self) -> str:
-        how = "detected" if self.detected else "given"
+        how = {True: "detected", False: "given", None: "assumed"}[self.detected]
         lines = [f"chainrule check: {self.function}, signature {self.signature} ({how})"]
         lines.append(f"  called as {_CALLS[self.signature]}")
         layout = []
@@ -264,7 +264,8 @@ class BackpropReport:
         if layout:
             lines.append("  " + "; ".join(layout))
         lines.append(self.network)
-        lines.append(self.reference_note)
+        if self.reference_note:
+            lines.append(self.reference_note)
         if self.load_problem is not None:
             lines.append("your file could not be loaded:")
             lines += _indent(self.load_problem, "  ")
@@ -696,7 +697,7 @@ def check_backprop(
             p = course_problem(order) if sizes is None else random_problem(sizes, m, seed, order, sig == "course")
             note = _network_text(p, sizes, seed)
             return BackpropReport(
-                sandbox.description, sig, signature is None, note, p, [], None, "",
+                sandbox.description, sig, None if signature is None else False, note, p, [], None, "",
                 _outcome_text(sandbox.load_problem), sandbox.output, labels,
             )  # fmt: skip
         detected = signature is None

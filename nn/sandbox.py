@@ -23,6 +23,7 @@ import os
 import pickle
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -107,6 +108,8 @@ def _learner_traceback(exc: BaseException, skip: int) -> str:
     for _ in range(skip):
         if tb is not None:
             tb = tb.tb_next
+    if isinstance(exc, SyntaxError) and exc.filename:
+        exc.filename = _relative(exc.filename)
     frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith("<frozen ")]
     for f in frames:
         f.filename = _relative(f.filename)
@@ -225,7 +228,11 @@ class Sandbox:
         parent, child = ctx.Pipe()
         self._proc = ctx.Process(target=_child, args=(child, self._target), daemon=True)
         try:
-            self._proc.start()
+            with warnings.catch_warnings():
+                # Python ≥ 3.12 warns about fork in a process with threads (a Jupyter kernel has some);
+                # the child only imports and calls the learner's function, holding none of their locks
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._proc.start()
         except (pickle.PicklingError, AttributeError, TypeError) as exc:
             raise ValueError(f"cannot hand {self.description} to a child process ({exc}); use 'FILE.py:NAME'") from None
         child.close()

@@ -484,3 +484,11 @@ def test_a_function_taking_star_args_is_called_with_the_course_signature():
         return correct.nnCostFunction(*args)
 
     assert check_backprop(anything).ok
+
+
+def test_the_course_signature_on_a_random_network_of_other_sizes():
+    report = check_backprop(learner("no_gprime"), sizes=[4, 6, 3], m=7, seed=2)
+    assert report.diagnosis.gradient == {"no_gprime"}
+    assert "network 4-6-3, random" in str(report) and report.problem.m == 7
+    assert sorted(set(report.problem.labels.tolist())) == [0, 1, 2]  # every class present
+    assert check_backprop(learner("correct"), sizes=[4, 6, 3], m=7, seed=2).ok
