@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from numbers import Integral
 from pathlib import Path
 
 import graphviz
@@ -167,7 +168,7 @@ def draw(
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
     if cluster not in (True, False, "auto"):
         raise ValueError(f"cluster must be True, False or 'auto', got {cluster!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+    if isinstance(precision, bool) or not isinstance(precision, Integral) or precision < 1:
         raise ValueError(f"precision must be an integer ≥ 1 (significant digits), got {precision!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")

@@ -403,11 +403,15 @@ for name, make, error, match in [
     bad(name, error, match)(lambda tmp, make=make: make())
 
 
-@fine("MLP of NumPy integers")
+@fine("MLP, Layer, Neuron and draw with NumPy integers")
 def _(tmp):
     m = nn.MLP(np.int64(2), [np.int64(3), np.int32(1)], seed=np.int64(4))
     assert m.sizes == [2, 3, 1] and all(type(s) is int for s in m.sizes)
     assert m.layers[0].nin == 2
+    layer = nn.Layer(np.int64(2), np.int16(3), seed=np.int64(1))
+    assert (layer.nin, layer.nout) == (2, 3) and len(layer([0.5, 0.5])) == 3
+    assert nn.Neuron(np.int64(4), seed=np.uint8(2)).nin == 4
+    assert draw(m([0.1, 0.2])[0], precision=np.int64(3)).values > 0
 
 
 for name, sample, error, match in [

@@ -320,3 +320,12 @@ def test_nan_at_a_leaf_reaches_the_grads():
     y = (w * x).tanh()
     y.backward()
     assert math.isnan(y.data) and math.isnan(w.grad) and math.isnan(x.grad)
+
+
+def test_a_zero_grad_passes_nothing_on():
+    # y = √x · 0 at x = 0: the local derivative of √x is inf, but no path reaches y with a
+    # non-zero weight, so x.grad is 0 (IEEE 754 would make 0 × inf a NaN)
+    x = Value(0.0)
+    y = (x**0.5) * 0.0
+    y.backward()
+    assert x.grad == 0.0

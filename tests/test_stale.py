@@ -138,3 +138,13 @@ def test_fit_and_a_saved_file_are_unaffected(tmp_path):
     assert len(history) == 5
     doc = json.loads(nn.save(model, tmp_path / "m.json").read_text())
     assert doc["version"] == 1
+
+
+def test_what_the_check_does_not_read():
+    # documented limit: a parameter that enters only through + (no node records its data) is not checked
+    b = Value(1.0, label="b")
+    y = b + 2.0
+    b.data = 5.0
+    mark_changed([b], "by hand")
+    y.backward()  # the gradient of b + 2 does not depend on b, but nothing here could tell anyway
+    assert b.grad == 1.0
