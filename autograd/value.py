@@ -17,7 +17,7 @@ to chase.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
 
@@ -86,6 +86,8 @@ class Value:
         local_grads: Sequence[float],
         op: str,
         label: str | None = None,
+        *,
+        rule: Callable[[Value], Sequence[Value | float]] | None = None,
     ) -> Value:
         """Make the node of a custom op, checking what the built-in ops are trusted to get right.
 
@@ -93,6 +95,11 @@ class Value:
 
         >>> x = Value(3.0)
         >>> cube = Value.from_op(x.data ** 3, (x,), (3 * x.data ** 2,), "cube")
+
+        `rule(node)`, optional, gives the same local derivatives as Values built from `node.parents`
+        (e.g. `lambda node: (3 * node.parents[0] ** 2,)`); only `autograd.grad(..., create_graph=True)`
+        (derivatives of derivatives, `autograd.higher`) needs it. The node's op becomes a `CustomOp`,
+        a str that carries the rule, so a custom op is never mistaken for a built-in one of the same name.
         """
         parents = tuple(parents)
         local_grads = tuple(_as_float(d, "a local derivative") for d in local_grads)
@@ -101,6 +108,7 @@ class Value:
                 raise TypeError(f"op {op!r}: parents must be Values, got {type(p).__name__}")
         if len(parents) != len(local_grads):
             raise ValueError(f"op {op!r}: {len(parents)} parents but {len(local_grads)} local derivatives")
+        op = CustomOp(op, rule)
         return Value._result(_as_float(data, f"op {op!r} output"), parents, local_grads, op, label)
 
     @staticmethod
@@ -190,7 +198,10 @@ class Value:
             d = math.inf  # e.g. √x at 0: the slope is vertical
         else:
             d = n * a ** (n - 1.0)
-        return Value._result(out, (self,), (d,), f"**{n:g}")
+        op = f"**{n:g}"
+        if float(op[2:]) != n:  # :g keeps 6 digits; the exact exponent is needed again by autograd.higher
+            op = f"**{n!r}"
+        return Value._result(out, (self,), (d,), op)
 
     def __rpow__(self, other: float) -> Value:
         return _pow_value(Value(other), self)
@@ -357,3 +368,4 @@ def _describe(v: Value) -> str:
 # Bound at the bottom to avoid an import cycle: graph.py needs Value only for type hints.
 from .graph import backward as _backward  # noqa: E402
 from .graph import topological_order as _topological_order  # noqa: E402
+from .higher import CustomOp  # noqa: E402
