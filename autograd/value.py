@@ -198,9 +198,12 @@ class Value:
             d = math.inf  # e.g. √x at 0: the slope is vertical
         else:
             d = n * a ** (n - 1.0)
-        op = f"**{n:g}"
-        if float(op[2:]) != n:  # :g keeps 6 digits; the exact exponent is needed again by autograd.higher
-            op = f"**{n!r}"
+        op = _pow_ops.get(n)
+        if op is None:
+            # "**2", "**0.5"; the full repr where :g's 6 digits would lose the exponent (autograd.higher reads it)
+            op = f"**{n:g}" if float(f"{n:g}") == n else f"**{n!r}"
+            if len(_pow_ops) < 1024:
+                _pow_ops[n] = op
         return Value._result(out, (self,), (d,), op)
 
     def __rpow__(self, other: float) -> Value:
@@ -266,6 +269,7 @@ class Value:
 
 
 _new_value = object.__new__
+_pow_ops: dict[float, str] = {}  # exponent → op string, so `x**2` formats "**2" once, not per node
 
 
 def _pow_value(base: Value, exponent: Value) -> Value:
