@@ -98,6 +98,16 @@ def _div(node: Value) -> tuple:
     return (1.0 / b, -(node / b))
 
 
+def _power_slope(node: Value, a: Value, n: Value | float) -> Value:
+    """n·aⁿ⁻¹ as a Value, given node = aⁿ: (aⁿ/a)·n, so n − 1 is never rounded and no aⁿ⁻¹ is
+    formed beside aⁿ; n·aⁿ⁻¹ itself where aⁿ is 0 or subnormal (it has lost digits) or a = 0."""
+    if a.data == 0.0 or abs(node.data) < _TINY:
+        return n * a ** (n - 1.0)
+    if abs(n.data if isinstance(n, Value) else n) < 1.0:
+        return node * n / a  # |aⁿ⁻¹| can exceed |n·aⁿ⁻¹| by 1/|n|: multiply by n first
+    return node / a * n
+
+
 def _pow_number(node: Value) -> tuple:
     (a,) = node.parents
     n = float(node.op[2:])  # "**2", "**0.5", "**0.3333333333333333": exact (value.py writes repr when :g is not)
@@ -106,15 +116,19 @@ def _pow_number(node: Value) -> tuple:
     if n == 1.0:
         return (1.0,)
     if n == 2.0:
-        return (2.0 * a,)  # n·a¹ without a `**1` node
-    return (n * a ** (n - 1.0),)  # the float value.py stores, as a Value: n·aⁿ⁻¹
+        return (2.0 * a,)  # 2a, the readable form
+    return (_power_slope(node, a, n),)
 
 
 def _pow_value(node: Value) -> tuple:
     a, b = node.parents
-    # ∂(aᵇ)/∂a = b·aᵇ⁻¹ (the same arrangement as value.py, so no overflow the first order lacks);
-    # ∂(aᵇ)/∂b = aᵇ·ln a = node·ln a.
-    return (b * a ** (b - 1.0), node * a.log())
+    # ∂(aᵇ)/∂a = b·aᵇ⁻¹; ∂(aᵇ)/∂b = aᵇ·ln a = node·ln a (0 at a = 0, where aᵇ = 0 for every b > 0)
+    if a.data == 0.0:
+        return (_power_slope(node, a, b), 0.0)
+    return (_power_slope(node, a, b), node * a.log())
+
+
+_TINY = 2.2250738585072014e-308  # the smallest normal float: below it a float has lost digits
 
 
 def _neg(node: Value) -> tuple:
@@ -130,12 +144,27 @@ def _log(node: Value) -> tuple:
     return (1.0 / a,)
 
 
+# tanh and sigmoid keep the textbook forms 1 − t² and σ(1 − σ) where the subtraction loses at most
+# 7 of a float's 53 bits (t² ≤ 0.99: |x| < 2.99; σ ≤ 0.99: x < 4.6); beyond, it cancels (1 − t² is
+# 0.0 at x = 20 instead of 1.7e-17, 1 − σ is 0.0 for x > 37) and an equal form without it is used.
+
+
 def _tanh(node: Value) -> tuple:
-    return (1.0 - node * node,)  # 1 − tanh²
+    if node.data * node.data <= 0.99:
+        return (1.0 - node * node,)  # 1 − tanh²
+    # sech²x = 4e/(1 + e)² with e = e^(−2|x|) ≤ 1: every digit kept, no overflow.
+    (a,) = node.parents
+    e = (a * (-2.0 if a.data > 0.0 else 2.0)).exp()
+    p = 1.0 + e
+    return (4.0 * e / (p * p),)
 
 
 def _sigmoid(node: Value) -> tuple:
-    return (node * (1.0 - node),)  # σ(1 − σ)
+    if node.data <= 0.99:
+        return (node * (1.0 - node),)  # σ(1 − σ)
+    # σ(x)(1 − σ(x)) = σ(x)·σ(−x): both factors to full precision.
+    (a,) = node.parents
+    return (node * (-a).sigmoid(),)
 
 
 def _relu(node: Value) -> tuple:

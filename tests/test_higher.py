@@ -233,6 +233,40 @@ def test_pow_keeps_the_exact_exponent_in_its_op():
     assert (x**2).op == "**2" and (x**0.5).op == "**0.5" and (x**-1).op == "**-1"  # short where :g is exact
 
 
+@pytest.mark.parametrize(
+    "f, d2, x",
+    [
+        # where the textbook formulas cancel or underflow: 1 − tanh² is 0.0 for x > 19, 1 − σ for x > 37
+        (lambda v: v.tanh(), lambda x: -2 * mpmath.tanh(x) * mpmath.sech(x) ** 2, 20.0),
+        (lambda v: v.tanh(), lambda x: -2 * mpmath.tanh(x) * mpmath.sech(x) ** 2, -100.0),
+        (lambda v: v.tanh(), lambda x: -2 * mpmath.tanh(x) * mpmath.sech(x) ** 2, 2.9),  # either side of
+        (lambda v: v.tanh(), lambda x: -2 * mpmath.tanh(x) * mpmath.sech(x) ** 2, 3.1),  # the switch
+        (lambda v: v.sigmoid(), lambda x: mpmath.diff(lambda t: 1 / (1 + mpmath.exp(-t)), x, 2), 40.0),
+        (lambda v: v.sigmoid(), lambda x: mpmath.diff(lambda t: 1 / (1 + mpmath.exp(-t)), x, 2), -100.0),
+        (lambda v: v.sigmoid(), lambda x: mpmath.diff(lambda t: 1 / (1 + mpmath.exp(-t)), x, 2), 4.5),
+        (lambda v: v.sigmoid(), lambda x: mpmath.diff(lambda t: 1 / (1 + mpmath.exp(-t)), x, 2), 4.7),
+        # aⁿ far from 1 (n = 0.3 at 1e-150: aⁿ⁻² = 1e295), and where aⁿ underflows (1e-325) but n·aⁿ⁻¹ does not
+        (lambda v: v**0.3, lambda x: mpmath.mpf(0.3) * (mpmath.mpf(0.3) - 1) * x ** (mpmath.mpf(0.3) - 2), 1e-150),
+        (lambda v: v**2.5, lambda x: mpmath.mpf(2.5) * 1.5 * x**0.5, 1e-130),
+        (lambda v: v**3, lambda x: 6 * x, 1e100),
+    ],
+)
+def test_second_derivatives_keep_their_digits_at_extreme_arguments(f, d2, x):
+    assert close(nth_derivative(f, x, 2), d2(mpmath.mpf(x)), rel=1e-9, abs_=0.0)
+
+
+def test_first_derivative_rules_keep_their_digits_at_extreme_arguments():
+    x = Value(1e-130)
+    (d,) = local_grads_as_values(x**2.5)  # x^2.5 = 1e-325 underflows to 0; 2.5x^1.5 = 2.5e-195 does not
+    assert close(d.data, mpmath.mpf(2.5) * mpmath.mpf(1e-130) ** 1.5, rel=1e-14, abs_=0.0)
+    a, b = Value(1e-200), Value(1.7)
+    da, _ = local_grads_as_values(a**b)  # a^b = 1e-340 underflows to 0; b·a^(b−1) = 1.7e-140 does not
+    A, B = mpmath.mpf(1e-200), mpmath.mpf(1.7)
+    assert close(da.data, B * A ** (B - 1), rel=1e-12, abs_=0.0)
+    (d,) = local_grads_as_values(Value(50.0).sigmoid())
+    assert close(d.data, mpmath.exp(-50) / (1 + mpmath.exp(-50)) ** 2, rel=1e-14, abs_=0.0)
+
+
 def test_division_rule_does_not_overflow_where_b_squared_would():
     # ∂(a/b)/∂b = −a/b² with b² = 1e320 (overflow); the rule computes −(a/b)/b = −1e-20
     a, b = Value(1e300), Value(1e160)
@@ -399,8 +433,8 @@ def test_grad_hessian_and_hvp_touch_no_grad():
 
 
 def test_a_gradient_graph_can_be_backpropagated_and_gives_second_derivatives():
-    x, y = Value(0.7, label="x"), Value(-1.3, label="y")
-    f = (x * y).tanh() + x * x * y
+    x, y = Value(0.7, label="x"), Value(-0.9, label="y")
+    f = (x * y).tanh() + x * x * y  # |xy| < 0.66: tanh's rule is 1 − t·t, which uses the tanh node
     f.label = "f"
     dfdx, dfdy = grad(f, [x, y], create_graph=True)
     H = hessian(f, [x, y])

@@ -45,8 +45,10 @@ print("x.grad is still", x.grad)
 One sigmoid neuron, $z = wx + b$, $a = \sigma(z)$, $J = \tfrac12(a - y)^2$. Backprop says
 $\partial J/\partial w = (a - y)\,\sigma(z)(1 - \sigma(z))\,x$ — the course's $\delta$ times the
 input. With `create_graph=True` that formula *is* a graph, built from the forward graph's own
-nodes: `a` appears in $a - y$ and in $\sigma(1 - \sigma)$. Calling `backward()` on it fills in
-second derivatives: the grad of `w` in the picture is $\partial^2 J/\partial w^2$.
+nodes: `a` appears in $a - y$ (from mse's rule, divided by $m = 1$) and in $a(1 - a)$ (from
+sigmoid's rule), and `x` multiplies the product (from the weighted sum's rule: $\partial z/\partial w = x$).
+Calling `backward()` on it fills in second derivatives: the grad of `w` in the picture is
+$\partial^2 J/\partial w^2$.
 """),
 ("code", r"""
 import nn
@@ -102,10 +104,11 @@ print(f"Newton: {len(xs) - 1} steps")
 for k, xk in enumerate(xs):
     print(f"  x_{k} = {xk:.16f}   error {abs(xk - exact):.1e}")
 for lr in (0.01, 0.05, 0.1, 0.15):
-    print(f"gradient descent, η = {lr}: {descent_1d(2.0, lr)} steps")
+    steps = descent_1d(2.0, lr)
+    print(f"gradient descent, η = {lr}: {steps:,} steps" if isinstance(steps, int) else f"gradient descent, η = {lr}: {steps}")
 """),
 ("md", r"""
-Near the minimum Newton's error is squared at every step (1e-2, 2e-4, 2e-7, 2e-13: the correct
+Near the minimum Newton's error is squared at every step (2e-2, 4e-4, 2e-7, 5e-14: the correct
 digits double). Gradient descent is only as good as its step size: η = 0.1 is close to the best
 fixed step $1/f''(x^*) \approx 0.1$ — the very number Newton computes at every step — and one
 step size larger diverges.
@@ -153,13 +156,13 @@ for lr, path in descent.items():
     print(f"gradient descent, η = {lr}: {len(path) - 1:,} steps, ends at {path[-1]}")
 at_min = [Value(1.0), Value(1.0)]
 H_min = np.array(hessian(rosenbrock(*at_min), at_min))
-print(f"Hessian at (1, 1): {H_min.tolist()}, eigenvalues {np.round(np.linalg.eigvalsh(H_min), 3)}")
+print(f"Hessian at (1, 1): {H_min.tolist()}, eigenvalues", ", ".join(f"{e:.4g}" for e in np.linalg.eigvalsh(H_min)))
 """),
 ("code", r"""
 %matplotlib inline
 import matplotlib.pyplot as plt
 
-xx, yy = np.meshgrid(np.linspace(-1.6, 1.6, 300), np.linspace(-0.6, 1.8, 300))
+xx, yy = np.meshgrid(np.linspace(-1.6, 1.6, 300), np.linspace(-0.6, 2.4, 300))
 plt.figure(figsize=(7, 4.5))
 plt.contour(xx, yy, np.log10(rosenbrock(xx, yy) + 1e-3), levels=20, cmap="Greys", linewidths=0.6)
 gd = np.array(descent[0.0015])
@@ -168,8 +171,8 @@ plt.plot(gd[:, 0], gd[:, 1], ".", color="tab:orange", markersize=2,
 nw = np.array(newton_path)
 plt.plot(nw[:, 0], nw[:, 1], "o-", color="tab:blue", label=f"Newton ({len(nw) - 1} steps)")
 plt.plot([1], [1], "k*", markersize=12, label="minimum (1, 1)")
-plt.xlim(-1.6, 1.6); plt.ylim(-0.6, 1.8)
-plt.legend(loc="lower right"); plt.title("Rosenbrock: log₁₀ f, and the path of each method")
+plt.xlim(-1.6, 1.6); plt.ylim(-0.6, 2.4)
+plt.legend(loc="upper center"); plt.title("Rosenbrock: log₁₀ f, and the path of each method")
 plt.show()
 """),
 ("md", r"""
@@ -206,12 +209,16 @@ for p in params:
 print(f"{len(params)} parameters: H is {H.shape[0]}×{H.shape[1]}")
 print(f"max |H − central differences| = {np.abs(H - np.array(columns)).max():.1e}")
 print(f"max |H − Hᵀ|                  = {np.abs(H - H.T).max():.1e}")
-print("eigenvalues:", np.round(np.linalg.eigvalsh(H), 4))
+print("eigenvalues:", ", ".join(f"{e:.3f}" for e in np.linalg.eigvalsh(H)))
 v = np.linspace(-1, 1, len(params))
 print(f"max |hvp(J, params, v) − H·v| = {np.abs(np.array(hvp(loss(), params, list(v))) - H @ v).max():.1e}")
 """),
 ("md", r"""
-All eigenvalues are positive here: at this point the loss curves upward in every direction.
+Some eigenvalues are negative: at these (random, untrained) weights the loss curves *down* along
+some directions — a saddle, not a bowl. A pure Newton step, which goes to the stationary point of
+the local quadratic, would head for that saddle rather than downhill; that is why Newton's method
+for networks is used with safeguards (damping, trust regions) or replaced by curvature-vector
+products like `hvp` inside other methods.
 
 ## Custom ops, relu, and what has no second derivative
 
