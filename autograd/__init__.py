@@ -11,6 +11,7 @@ This package imports nothing from `nn`.
 
 from .check import Comparison, compare, numerical_grad
 from .draw import draw, save
+from .explore import ExplorerPage, explore
 from .graph import Edge, Path, chain_paths, count_paths, topological_order
 from .higher import CustomOp, grad, hessian, hvp, local_grads_as_values
 from .value import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
@@ -32,6 +33,8 @@ __all__ = [
     "Comparison",
     "draw",
     "save",
+    "explore",
+    "ExplorerPage",
     "grad",
     "hessian",
     "hvp",

@@ -5,7 +5,9 @@ network's loss against central differences of backward() gradients, H·v, and th
 from __future__ import annotations
 
 import ast
+import json
 import math
+import re
 from pathlib import Path
 
 import mpmath
@@ -19,6 +21,7 @@ from autograd import (
     CustomOp,
     Value,
     draw,
+    explore,
     grad,
     hessian,
     hvp,
@@ -443,6 +446,23 @@ def test_a_gradient_graph_can_be_backpropagated_and_gives_second_derivatives():
     # and the graph of a gradient draws: its result node and the forward nodes it reuses
     source = draw(dfdx).source
     assert "∂f/∂x" in source and "tanh" in source and "Σ" in source
+
+
+def test_the_explorer_accepts_a_gradient_graph():
+    # The page steps through backward() over the graph of ∂f/∂x: the grads it shows at x and y are ∂²f/∂x², ∂²f/∂x∂y.
+    x, y = Value(0.7, label="x"), Value(-0.9, label="y")
+    f = (x * y).tanh() + x * x * y
+    f.label = "f"
+    dfdx, _ = grad(f, [x, y], create_graph=True)
+    page = explore(dfdx)
+    data = json.loads(re.search(r'id="chainrule-data">(.*?)</script>', page.html, re.S)[1])
+    nodes = {n["label"]: n for n in data["nodes"] if n["label"] is not None}
+    H = hessian(f, [x, y])
+    assert data["nodes"][-1]["label"] == "∂f/∂x" and data["nodes"][-1]["grad"] == 1.0
+    assert close(nodes["x"]["grad"], H[0][0], rel=1e-14, abs_=1e-15)
+    assert close(nodes["y"]["grad"], H[0][1], rel=1e-14, abs_=1e-15)
+    assert len(data["nodes"]) == len(topological_order(dfdx))
+    assert x.grad == y.grad == 0.0  # neither grad nor explore touched them
 
 
 def test_hvp_equals_hessian_times_v():
