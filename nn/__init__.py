@@ -5,7 +5,7 @@ the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trai
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
 `nn.crosscheck` compares the two with numerical gradients.
 
-`import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, and the
+`import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
 so a script that only builds and trains networks never pays NumPy's import time.
 """
@@ -55,6 +55,7 @@ __all__ = [
     "init",
     "matrix",
     "crosscheck",
+    "digits",
 ]
 
 # Imported on first use (PEP 562): name → the submodule that provides it (itself, for a submodule).
@@ -62,6 +63,7 @@ _LAZY = {
     "data": "data",
     "matrix": "matrix",
     "crosscheck": "crosscheck",
+    "digits": "digits",
     "thetas_from_mlp": "convert",
     "mlp_from_thetas": "convert",
 }
