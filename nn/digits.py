@@ -442,7 +442,7 @@ def train_scalar(
     pred = _engine_predict(mlp, test_samples)
     train_acc = float(np.mean(_engine_predict(mlp, samples) == data.y_train))
     test_acc = float(np.mean(pred == data.y_test))
-    stopped = f"Adam(lr={lr_f:g}), {epochs} epochs of {batches} batches of {batch_size}"
+    stopped = f"Adam(lr={lr_f:g}), {epochs} epoch{'' if epochs == 1 else 's'} of {batches} batches of {batch_size}"
     return DigitsResult(
         "scalar", sizes, lam, thetas_from_mlp(mlp), history, train_acc, test_acc, pred, seconds, stopped, report
     )
@@ -545,8 +545,9 @@ def misclassified_figure(
     wrong = np.flatnonzero(y_true != y_pred)
     shown = wrong[: _positive(limit, "limit")]
     n = max(1, len(shown))
-    rows, cols = _grid(n, 8)
-    fig = _figure(1.1 * cols + 0.4, 1.25 * rows + 0.7)
+    cols = min(8, n) if n > 9 else math.ceil(math.sqrt(n))  # rows of 8 once there are many
+    rows = -(-n // cols)
+    fig = _figure(max(3.0, 1.1 * cols + 0.4), 1.25 * rows + 0.7)
     axes = fig.subplots(rows, cols, squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k >= len(shown):

@@ -87,8 +87,9 @@ def _run(args: argparse.Namespace) -> int:
         else:
             epochs = args.epochs or 15
             lr = args.lr or 0.02
+            passes = f"{epochs} epoch{'' if epochs == 1 else 's'}"
             say(
-                f"training {shape} (sigmoid, cross-entropy, λ = {args.lam:g}) with the scalar engine: {epochs} epochs "
+                f"training {shape} (sigmoid, cross-entropy, λ = {args.lam:g}) with the scalar engine: {passes} "
                 f"of mini-batches of {batch_size}, Adam(lr={lr:g}), backward() through each batch's graph"
             )
             result = digits.train_scalar(
