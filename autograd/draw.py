@@ -28,7 +28,7 @@ from .files import write_atomically
 from .graph import chain_paths, count_paths, topological_order
 from .value import Value
 
-__all__ = ["draw", "save", "PALETTE", "FORMATS"]
+__all__ = ["draw", "save", "Graph", "PALETTE", "FORMATS"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 """Path colours: blue and orange first, as Jordan's post colours the two paths of θ₁₁⁽¹⁾."""
@@ -37,6 +37,20 @@ FORMATS = ("svg", "png", "pdf")
 
 # name_sub^(sup): x_1, w_2,1^(1), b_1^(1), z_1^(2), a_2^(3)
 _LABEL = re.compile(r"^(?P<base>[^_^]+)(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)\))?$")
+
+
+class Graph(graphviz.Digraph):
+    """A `graphviz.Digraph` that says what it draws when printed, instead of its memory address."""
+
+    values: int = 0  # Value nodes drawn (set by `draw`)
+
+    def copy(self) -> Graph:
+        c = super().copy()
+        c.values = self.values
+        return c
+
+    def __repr__(self) -> str:
+        return f"<chainrule graph of {self.values} values: save(graph, 'file.svg'), or show it in Jupyter>"
 
 
 def _html_label(label: str) -> str:
@@ -69,6 +83,33 @@ def _layer_of(v: Value) -> int | None:
     return int(m["sup"]) if m["sup"].isdigit() else None
 
 
+_NETWORK_LABELS = {"x", "w", "b", "z", "a"}
+_LOSS_LABELS = {"J", "L2"}
+
+
+def _is_network(nodes: list[Value]) -> bool:
+    """Whether the graph is one `nn` builds: every label follows its scheme and some z or a has a layer.
+
+    Then (cluster="auto") the nodes are grouped by layer. A plain expression that happens to call
+    a node `x` is not a network: its x is not "layer 1".
+    """
+    has_layer = False
+    for v in nodes:
+        if v.label is None or v.label in _LOSS_LABELS:
+            continue
+        m = _LABEL.match(v.label)
+        if not m or m["base"] not in _NETWORK_LABELS or not m["sub"]:
+            return False
+        if m["base"] == "x":
+            if m["sup"] is not None:
+                return False
+        elif m["sup"] is None or not m["sup"].isdigit():
+            return False
+        elif m["base"] in ("z", "a"):
+            has_layer = True
+    return has_layer
+
+
 def _base(v: Value) -> str | None:
     """The letter of an nn label (x, w, b, z, a), or None."""
     m = _LABEL.match(v.label) if v.label is not None else None
@@ -87,15 +128,16 @@ def draw(
     groups: dict[Value, str] | None = None,
     show_grad: bool | None = None,
     precision: int = 4,
-) -> graphviz.Digraph:
-    """The computation graph below `root` as a `graphviz.Digraph` (in Jupyter it displays inline).
+) -> Graph:
+    """The computation graph below `root` as a `Graph` (a `graphviz.Digraph`; in Jupyter it displays inline).
 
     rankdir: "LR" (left to right) or "TB" (top to bottom). edge_labels: print each local
     derivative on its edge. highlight: a node whose chain-rule paths to the root are coloured
     (blue, orange, …) and listed in a legend, with their products and the sum = ∂root/∂highlight;
     more than `path_limit` paths is an error. max_nodes: refuse graphs of more Value nodes (op nodes
     not counted) rather than leave `dot` to grind. cluster: group the nodes by layer, read from
-    nn's labels — True, False or "auto" (when some label carries a layer); `groups` maps Values to
+    nn's labels — True, False or "auto" (when the graph is an nn network: every label follows nn's
+    scheme x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J, and some z or a carries a layer); `groups` maps Values to
     group names of your own instead (unmapped Values stay outside any group). show_grad: True
     prints every grad, False none, None (auto) prints them once `backward()` has run on root
     (root.grad ≠ 0) and says "not computed" before. precision: significant digits printed (the
@@ -155,18 +197,19 @@ def draw(
                     cols.append(colour)
                 node_colour.setdefault(id(e.child), colour)
 
-    g = graphviz.Digraph(
+    g = Graph(
         "chainrule",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "labeljust": "l"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
     )
+    g.values = len(nodes)
 
     # ---- clusters by layer (or by the caller's groups)
     inferred = False
     if groups is not None:
         group_of = {v: groups.get(v) for v in nodes}
-    elif cluster is True or (cluster == "auto" and any(_layer_of(v) is not None for v in nodes)):
+    elif cluster is True or (cluster == "auto" and _is_network(nodes)):
         inferred = True
         group_of = {v: (f"layer {layer}" if (layer := _layer_of(v)) is not None else None) for v in nodes}
         # An unlabelled node (a `*` or `+` inside an elementary neuron, a constant) joins the layer

@@ -84,22 +84,52 @@ def backward(root: Value) -> None:
 
 
 class Edge(NamedTuple):
-    """One factor of a chain-rule path: `local` = ∂child/∂parent."""
+    """One factor of a chain-rule path: `local` = ∂child/∂parent; `slot` = which input of child parent is."""
 
     parent: Value
     child: Value
     local: float
+    slot: int = 0
 
 
 class Path(NamedTuple):
-    """A path leaf → root: its edges in that order and the product of their local derivatives."""
+    """A path leaf → root: its edges in that order and the product of their local derivatives.
+
+    Printed with the nodes it passes through, so two paths with the same factors can be told apart:
+    `x → * → * → + → f: 3 · -2 · 1 · 1 = -6`.
+    """
 
     edges: tuple[Edge, ...]
     product: float
 
+    def nodes(self) -> list[Value]:
+        """The nodes along the path, leaf first, root last (empty for the path of a root to itself)."""
+        return [self.edges[0].parent, *(e.child for e in self.edges)] if self.edges else []
+
+    def names(self) -> str:
+        """`x → * → * → + → f`: each node's label, else its op, else (a constant) its value.
+
+        An edge into a node that has the same parent in several inputs (`a + a`) says which input
+        it enters, `a →[2] +`, so the two paths through `a + a` print differently.
+        """
+        if not self.edges:
+            return "(the root itself)"
+        out = _name(self.edges[0].parent)
+        for e in self.edges:
+            twice = sum(p is e.parent for p in e.child.parents) > 1
+            out += f" →[{e.slot + 1}] " if twice else " → "
+            out += _name(e.child)
+        return out
+
     def __str__(self) -> str:
-        factors = " · ".join(f"{e.local:.6g}" for e in self.edges)
-        return f"{factors} = {self.product:.6g}"
+        factors = " · ".join(f"{e.local:.6g}" for e in self.edges) or "(no factors)"
+        return f"{self.names()}: {factors} = {self.product:.6g}"
+
+
+def _name(v: Value) -> str:
+    if v.label is not None:
+        return v.label
+    return v.op if v.op else f"{v.data:g}"
 
 
 def count_paths(root: Value, leaves: Iterable[Value]) -> tuple[int, int]:
@@ -154,7 +184,9 @@ def chain_paths(root: Value, leaf: Value, limit: int = 10_000) -> list[Path]:
             paths.append(Path(edges, product))
             continue
         # Pushed in reverse so the paths come out in the order of the parents.
-        for p, local in reversed(list(zip(node.parents, node.local_grads))):
+        for slot in reversed(range(len(node.parents))):
+            p = node.parents[slot]
             if p in reaches:
-                stack.append((p, (Edge(p, node, local), *edges), product * local))
+                local = node.local_grads[slot]
+                stack.append((p, (Edge(p, node, local, slot), *edges), product * local))
     return paths

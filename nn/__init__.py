@@ -3,7 +3,8 @@
 `MLP`, `Layer` and `Neuron` build the graph of a network one z and one a node per neuron, with
 the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
-`nn.crosscheck` compares the two with numerical gradients.
+`nn.crosscheck` compares the two with numerical gradients; `nn.gradcheck` checks a learner's own
+backprop against them and diagnoses its mistake.
 
 `import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
@@ -15,7 +16,7 @@ from __future__ import annotations
 import importlib
 
 from . import init
-from .examples import EXAMPLES, example
+from .examples import EXAMPLE_DATA, EXAMPLES, example
 from .io import load, load_weights, save
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
@@ -49,12 +50,14 @@ __all__ = [
     "load_weights",
     "example",
     "EXAMPLES",
+    "EXAMPLE_DATA",
     "thetas_from_mlp",
     "mlp_from_thetas",
     "data",
     "init",
     "matrix",
     "crosscheck",
+    "gradcheck",
     "digits",
 ]
 
@@ -63,6 +66,7 @@ _LAZY = {
     "data": "data",
     "matrix": "matrix",
     "crosscheck": "crosscheck",
+    "gradcheck": "gradcheck",
     "digits": "digits",
     "thetas_from_mlp": "convert",
     "mlp_from_thetas": "convert",

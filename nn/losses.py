@@ -98,7 +98,7 @@ def mse(outputs: Outputs, targets: Targets) -> Value:
 
 
 def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
-    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (the course; the Summary page and the Backpropagation Intuition notes).
+    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (the course).
 
     ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m. Outputs must lie in [0, 1] (use a sigmoid output
     layer); a is clipped to [CLIP, 1 − CLIP] first, so a saturated output costs −log(1e-12) ≈ 27.6

@@ -163,7 +163,9 @@ def fit(
     several outputs; for one output, the sign (a > 0 means +1) with the hinge loss or ±1
     labels, a ≥ ½ against 0/1 labels; None for other targets (regression). `progress` shows a
     tqdm bar (None: only when epochs × batches ≥ 50 and stderr is a terminal); `verbose`
-    prints one line per epoch (through `log` if given).
+    prints one line saying what the numbers measure, then one line per epoch (through `log` if
+    given). The model after the last step is a little better than the last epoch's line says:
+    `accuracy(model, X, y)` measures it.
 
     `pause_gc`: the engine's graphs hold no reference cycles (local derivatives are numbers, not
     closures), so reference counting frees every epoch's graph and Python's cyclic garbage
@@ -198,6 +200,9 @@ def fit(
     say = log or (bar.write if bar is not None else print)
 
     history = History()
+    if verbose:
+        steps = "its step" if batches == 1 else "each of its steps"
+        say(f"(each epoch's loss and accuracy are measured on its own forward passes, before {steps})")
     paused = pause_gc and gc.isenabled()
     if paused:
         gc.disable()

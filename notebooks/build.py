@@ -40,12 +40,32 @@ def make_notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel, in this folder; an error in any cell raises."""
+def execute(nb: nbformat.NotebookNode, timeout: int = 300, cwd: Path = HERE) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel with `cwd` as its folder; an error in any cell raises."""
     # record_timing=False keeps timestamps out of the saved cells, so a rebuild changes only what changed
     NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(HERE)}}
+        nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(cwd)}}
     ).execute()
+    return coalesce_streams(nb)
+
+
+def coalesce_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Join consecutive stdout (or stderr) outputs of a cell into one.
+
+    The kernel sends printed text in chunks whose boundaries depend on timing; joined, a rebuild
+    gives the same file every time.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        joined = []
+        for out in cell.get("outputs", []):
+            prev = joined[-1] if joined else None
+            if out.output_type == "stream" and prev is not None and prev.output_type == "stream" and prev.name == out.name:
+                prev.text += out.text
+            else:
+                joined.append(out)
+        cell.outputs = joined
     return nb
 
 

@@ -346,6 +346,28 @@ def test_cluster_can_be_turned_off_or_given_explicitly():
         draw(z, cluster="yes")
 
 
+def test_a_plain_expression_with_an_x_is_not_grouped_into_layers():
+    # before: any label "x" made the graph a network, and x sat alone in a "layer 1" box
+    x = Value(2.0, label="x")
+    y = Value(-3.0, label="y")
+    f = x * y + x
+    f.label = "f"
+    f.backward()
+    assert not groups_of(render(draw(f)), "cluster")
+    x1 = Value(0.5, label="x_1")  # nn-like labels, but no neuron (no z or a with a layer): still an expression
+    assert not groups_of(render(draw((x1 * 2.0).tanh())), "cluster")
+    # an nn network keeps its layers, elementary nodes (unlabelled * and +) included
+    net = nn.MLP(2, [2, 1], activation="tanh", fused=False, seed=0)
+    J = nn.mse([net([0.3, -0.2])], [[0.5]])
+    assert len(groups_of(render(draw(J)), "cluster")) == 3
+    # a network with a node of the user's own label is not grouped on a guess, unless asked
+    out = net([0.3, -0.2])[0]
+    extra = out * 2.0
+    extra.label = "score"
+    assert not groups_of(render(draw(extra)), "cluster")
+    assert len(groups_of(render(draw(extra, cluster=True)), "cluster")) == 3
+
+
 # ---------------------------------------------------------------- the guard
 
 
@@ -425,3 +447,11 @@ def test_jupyter_displays_the_graph_inline():
     bundle = draw(d)._repr_mimebundle_()
     svg = ET.fromstring(bundle["image/svg+xml"].encode())
     assert len(nodes_by_title(svg)) == 8
+
+
+def test_a_graph_prints_what_it_is_not_a_memory_address():
+    a = Value(2.0, label="a")
+    b = (a * a).tanh()
+    g = draw(b)
+    assert repr(g) == "<chainrule graph of 3 values: save(graph, 'file.svg'), or show it in Jupyter>"
+    assert repr(g.copy()) == repr(g) and " at 0x" not in repr(g)

@@ -233,8 +233,40 @@ def test_path_str_lists_the_factors():
     a = Value(2.0)
     y = (a * 3.0).tanh()
     (p,) = chain_paths(y, a)
-    assert str(p).startswith("3 · ")
+    assert str(p).startswith("2 → * → tanh: 3 · ")  # an unlabelled leaf is named by its value
     assert p.product == pytest.approx((1 - math.tanh(6.0) ** 2) * 3.0, rel=1e-15)
+
+
+def test_printed_paths_name_their_nodes_so_equal_products_differ():
+    # f = x·(−2)·3 + x·3·(−2) + ...: two different paths with the same factors 3 · -2 · 1 · 1 once printed
+    # identically; now each names the nodes it runs through.
+    x = Value(1.0, label="x")
+    u = (x * -2.0) * 3.0
+    u.label = "u"
+    v = (x * 3.0) * -2.0
+    v.label = "v"
+    f = u + v + 0.0
+    f.label = "f"
+    f.backward()
+    paths = chain_paths(f, x)
+    assert [str(p) for p in paths] == [
+        "x → * → u → + → f: -2 · 3 · 1 · 1 = -6",
+        "x → * → v → + → f: 3 · -2 · 1 · 1 = -6",
+    ]
+    assert [[n.label or n.op for n in p.nodes()] for p in paths] == [
+        ["x", "*", "u", "+", "f"],
+        ["x", "*", "v", "+", "f"],
+    ]
+    assert sum(p.product for p in paths) == x.grad == -12.0
+    # two edges between the same nodes (z + z): the printed path says which input it enters
+    z = (x * 3.0) * -2.0
+    g = z + z
+    assert [str(p) for p in chain_paths(g, x)] == [
+        "x → * → * →[1] +: 3 · -2 · 1 = -6",
+        "x → * → * →[2] +: 3 · -2 · 1 = -6",
+    ]
+    (same,) = chain_paths(x, x)
+    assert str(same) == "(the root itself): (no factors) = 1" and same.nodes() == []
 
 
 def test_compare_relative_difference():

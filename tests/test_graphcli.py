@@ -77,7 +77,7 @@ def test_sizes_biases_and_elementary_nodes(tmp_path):
     nodes = value_nodes(svg_of(out))
     assert sum(n.startswith("b ") for n in nodes) == 3 + 1  # --sizes: biases by default
     assert len(nodes) == (6 + 3) + (3 + 1) + 2 + 4 + 4  # weights and biases, inputs, z's, a's
-    assert "grads not computed yet" in all_text(svg_of(out))
+    assert "grad" not in all_text(svg_of(out))  # no grad column, and no "call backward()" hint for Python
     assert main(["graph", "--sizes", "2,3,1", "-o", str(out)]) == 0  # by default J, target 0.5, after backward
     assert len(value_nodes(svg_of(out))) == (6 + 3) + (3 + 1) + 2 + 4 + 4 + 1
     assert "grads not computed" not in all_text(svg_of(out))

@@ -1,4 +1,10 @@
-"""`chainrule check`: the three-way gradient cross-check (engine, matrix, numerical) of one network."""
+"""`chainrule check`: the three-way gradient cross-check of one network, or a learner's own backprop.
+
+Without --function: the engine, the matrix implementation and central differences on one network
+(or --course, the course's 3-5-3 check). With --function FILE.py:NAME: the learner's cost-and-
+gradient function against those references, the wrong entries named and the mistake diagnosed
+(`nn.gradcheck`). Exit 0 when everything agrees, 1 when not, 2 for bad options or files.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +15,83 @@ from .options import layer_sizes, positive_int
 
 __all__ = ["add_parser"]
 
+_FUNCTION_ONLY = ("signature", "order", "labels", "timeout")
+
+
+def _run_function(args: argparse.Namespace) -> int:
+    from .. import gradcheck
+
+    if args.course:
+        raise ValueError("--course and --function are two different checks: pass one of them")
+    lams = (0.0, 3.0) if args.lam is None else (0.0, args.lam) if args.lam > 0 else (0.0,)
+    report = gradcheck.check_backprop(
+        args.function,
+        signature=args.signature,
+        sizes=args.sizes,
+        lams=lams,
+        order=args.order or "C",
+        labels=0 if args.labels is None else args.labels,
+        m=args.m,
+        seed=args.seed,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        loss=args.loss,
+        timeout=10.0 if args.timeout is None else args.timeout,
+    )
+    print(report)
+    return 0 if report.ok else 1
+
 
 def _run(args: argparse.Namespace) -> int:
+    if args.lam is not None and not args.lam >= 0:
+        raise ValueError(f"--lam must be ≥ 0, got {args.lam}")
+    if args.function is not None:
+        return _run_function(args)
+    given = [name for name in _FUNCTION_ONLY if getattr(args, name) is not None]
+    if given:
+        raise ValueError(f"--{given[0]} applies to a learner's function: use it with --function FILE.py:NAME")
     if args.course:
         results = [crosscheck.course_check(lam) for lam in (0.0, 3.0)]
         for r in results:
             print(r)
         return 0 if all(r.ok for r in results) else 1
-    if not args.lam >= 0:
-        raise ValueError(f"--lam must be ≥ 0, got {args.lam}")
+    lam = args.lam or 0.0
+    sizes = args.sizes or [3, 5, 3]
     out = args.output_activation or ("sigmoid" if args.loss == "cross_entropy" else args.activation)
     if args.loss == "cross_entropy" and out != "sigmoid":
         raise ValueError(
             f"--loss cross_entropy needs outputs in [0, 1] (probabilities), which only a sigmoid output layer "
             f"gives, but the output activation is {out}: use --output-activation sigmoid, or another --loss"
         )
-    report = crosscheck.cross_check(args.sizes, args.activation, out, args.loss, args.lam, args.m, args.seed)
+    report = crosscheck.cross_check(sizes, args.activation, out, args.loss, lam, args.m, args.seed)
     print(report)
     return 0 if report.ok else 1
+
+
+def _seconds(text: str) -> float:
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}") from None
+    if not t > 0 or t == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return t
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check",
-        help="cross-check gradients: engine vs matrix implementation vs numerical",
-        description="Compare the gradients of one network three ways; exit 0 when they agree, 1 when not.",
+        help="cross-check gradients: engine vs matrix implementation vs numerical, or check your own backprop",
+        description="Compare the gradients of one network three ways, or check your own cost-and-gradient "
+        "function against them (--function); exit 0 when they agree, 1 when not, 2 for bad options.",
     )
-    p.add_argument("--sizes", type=layer_sizes, default=[3, 5, 3], help="layer sizes, e.g. 3,5,3 (default)")
+    p.add_argument(
+        "--sizes",
+        type=layer_sizes,
+        default=None,
+        help="layer sizes, e.g. 3,5,3 (default); with --function a random network of these sizes "
+        "(default: the course's 3-5-3 set-up)",
+    )
     p.add_argument("--activation", choices=matrix.ACTIVATIONS, default="sigmoid")
     p.add_argument(
         "--output-activation",
@@ -44,8 +100,48 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="of the output layer (default: sigmoid for cross_entropy, else as --activation)",
     )
     p.add_argument("--loss", choices=matrix.LOSSES, default="cross_entropy")
-    p.add_argument("--lam", type=float, default=0.0, help="L2 regularization λ (default 0)")
+    p.add_argument(
+        "--lam",
+        type=float,
+        default=None,
+        help="L2 regularization λ (default 0); with --function the λ > 0 run beside λ = 0 (default 3)",
+    )
     p.add_argument("--m", type=positive_int, default=5, help="samples in the batch (default 5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--course", action="store_true", help="run the course's 3-5-3 check with λ = 0 and 3")
+    learner = p.add_argument_group("checking your own backprop")
+    learner.add_argument(
+        "--function",
+        metavar="FILE.py:NAME",
+        default=None,
+        help="your cost-and-gradient function, e.g. ex4.py:nnCostFunction; its file is imported in a child process",
+    )
+    learner.add_argument(
+        "--signature",
+        choices=("course", "theta", "thetas"),
+        default=None,
+        help="course: NAME(nn_params, input_layer_size, hidden_layer_size, num_labels, X, y, lambda_); "
+        "theta: NAME(theta, sizes, X, Y, lam); thetas: NAME(thetas, X, Y, lam); all → (J, grad). "
+        "Default: detected from the number of parameters",
+    )
+    learner.add_argument(
+        "--order",
+        choices=("C", "F"),
+        default=None,
+        help="how the Θ's and the gradient are unrolled: C row-major (the Python port's, default) or F "
+        "column-major (MATLAB's)",
+    )
+    learner.add_argument(
+        "--labels",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="y holds 0..K-1 (0, the Python port's, default) or 1..K (1, MATLAB's)",
+    )
+    learner.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        help="seconds your function may take per call (default 10)",
+    )
     p.set_defaults(func=_run)

@@ -111,7 +111,7 @@ def run_demo(
         verbose=True,
         log=None if progress else say,
     )
-    say(f"final accuracy on the training set: {accuracy(model, X, y):.1%}")
+    say(f"accuracy on the training set after the last step: {accuracy(model, X, y):.1%}")
 
     _heading("4 · Files", say)
     w = net.layers[0].neurons[0].w[0]

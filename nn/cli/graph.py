@@ -34,6 +34,7 @@ def _run(args: argparse.Namespace) -> int:
             max_nodes=args.max_nodes,
             path_limit=args.path_limit,
             rankdir=args.rankdir,
+            show_grad=False if args.no_backward else None,  # forward only: no grad column, no Python hint
         )
     except ValueError as exc:
         raise ValueError(cli_message(exc)) from None

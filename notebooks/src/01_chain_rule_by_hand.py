@@ -2,8 +2,9 @@ CELLS = [
 ("md", r"""
 # 1 · The chain rule by hand on the 1-1-1 network
 
-Seed 001 starts with the simplest network there is: one input, one hidden neuron, one output,
-no biases, sigmoid activations and the squared error
+Jordan's post ("Neural networks: training with backpropagation", Jeremy Jordan) starts with the
+simplest network there is: one input, one hidden neuron, one output, no biases, sigmoid
+activations and the squared error
 
 $$z^{(2)} = \theta_1 x,\quad a^{(2)} = \sigma(z^{(2)}),\quad z^{(3)} = \theta_2 a^{(2)},\quad a^{(3)} = \sigma(z^{(3)}),\quad J = \tfrac12 (y - a^{(3)})^2 .$$
 
@@ -27,7 +28,7 @@ z2 = weighted_sum([t1], [x1], label="z_1^(2)")   # one node: z = θ₁x
 a2 = z2.sigmoid(); a2.label = "a_1^(2)"
 z3 = weighted_sum([t2], [a2], label="z_1^(3)")
 a3 = z3.sigmoid(); a3.label = "a_1^(3)"
-# the loss as ONE node whose local derivative is ∂J/∂a³ = a³ − y
+# the loss as ONE node whose local derivative is ∂J/∂a^(3) = a^(3) − y
 J = Value.from_op(0.5 * (y - a3.data) ** 2, [a3], [a3.data - y], "½(y−a)²", label="J")
 
 J.backward()
@@ -61,20 +62,31 @@ assert abs(by_hand_t2 - t2.grad) < 1e-15 and abs(by_hand_t1 - t1.grad) < 1e-15
 
 `chain_paths(J, leaf)` lists every path from a parameter to the loss with the local derivative
 on each edge; the products sum to the parameter's grad. `count_paths` counts paths and factors
-without listing them: here 2 paths (one per parameter) with **8 factors**, as in the seed.
+without listing them: here 2 paths (one per parameter) with **8 factors**, as in Jordan's post.
+Each printed path names the nodes it runs through, then its factors and their product.
 """),
 ("code", r"""
 for leaf in (t2, t1):
     for path in chain_paths(J, leaf):
-        names = " → ".join([leaf.label] + [e.child.label for e in path.edges])
-        print(f"{names}\n    {path}")
+        print(path)
 print(count_paths(J, [t1, t2]))
 assert count_paths(J, [t1, t2]) == (2, 8)
 """),
 ("md", r"""
-## A sign slip in the seed, settled numerically
+## The picture
 
-Seed 001's summary writes the output error as $\delta^{(L)} = \frac1m (y - a^{(L)}) f'(a^{(L)})$.
+`autograd.draw` shows the same graph: each box a value with its data and grad, each edge the local
+derivative it carries. `highlight=t1` colours θ₁'s path to the loss and lists its 5 factors in the
+legend; their product is θ₁'s grad.
+"""),
+("code", r"""
+from autograd import draw
+draw(J, highlight=t1)
+"""),
+("md", r"""
+## A sign slip in Jordan's post, settled numerically
+
+The post's summary writes the output error as $\delta^{(L)} = \frac1m (y - a^{(L)}) f'(a^{(L)})$.
 With $J = \frac12 (y - a)^2$ the derivative is $\partial J/\partial a = a - y$, not $y - a$. Central
 differences decide which sign is right:
 """),
@@ -86,16 +98,16 @@ def loss():
 numeric = numerical_grad(loss, [t2])[0]
 with_a_minus_y = (A3 - y) * da3_dz3 * A2
 with_y_minus_a = (y - A3) * da3_dz3 * A2
-print(f"numerical      {numeric:+.10f}")
-print(f"(a − y)·σ'·a²  {with_a_minus_y:+.10f}   ← agrees")
-print(f"(y − a)·σ'·a²  {with_y_minus_a:+.10f}   ← the seed's sign")
+print(f"numerical         {numeric:+.10f}")
+print(f"(a − y)·σ'·a^(2)  {with_a_minus_y:+.10f}   ← agrees")
+print(f"(y − a)·σ'·a^(2)  {with_y_minus_a:+.10f}   ← the post's sign")
 assert abs(numeric - with_a_minus_y) < 1e-9 and abs(numeric - with_y_minus_a) > 1e-3
 """),
 ("md", r"""
 ## The same network from `nn`
 
 `nn.MLP` builds the same graph — one `z` and one `a` node per neuron, the loss as one node — with
-the seeds' labels. Without biases and with `mse` as one node, the count is again 8.
+the course's labels. Without biases and with `mse` as one node, the count is again 8.
 """),
 ("code", r"""
 import nn

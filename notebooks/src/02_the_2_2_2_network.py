@@ -2,12 +2,12 @@ CELLS = [
 ("md", r"""
 # 2 · The 2-2-2 network: 52 chain-rule terms, δ's, and the matrix form
 
-Seed 001's second example: two inputs, two hidden neurons, two outputs, sigmoid activations, no
+The second example of Jordan's post: two inputs, two hidden neurons, two outputs, sigmoid activations, no
 biases, the mean squared error $J = \frac{1}{2m}\sum_k (a^{(3)}_k - y_k)^2$. Weights are read
 like a mailing label: $\theta^{(l)}_{ji}$ goes *to* neuron $j$ of layer $l+1$ *from* neuron $i$ of
 layer $l$; chainrule labels it `w_j,i^(l)`.
 
-The seed writes out all 8 partial derivatives as chains: each of the 4 layer-2 weights has one
+The post writes out all 8 partial derivatives as chains: each of the 4 layer-2 weights has one
 chain of 3 factors, each of the 4 layer-1 weights has two chains (through $a^{(3)}_1$, the blue
 path, and $a^{(3)}_2$, the orange one) of 5 factors: $4·3 + 4·2·5 = 52$ factors.
 """),
@@ -16,8 +16,8 @@ import numpy as np
 import nn
 from autograd import chain_paths, count_paths, numerical_grad, compare
 
-net = nn.MLP(2, [2, 2], activation="sigmoid", bias=False, init="debug")   # the course's sin init
-x, y = [0.35, 0.9], [0.5, 0.1]
+net = nn.example("2-2-2")        # sigmoid, no biases, the course's sin ("debug") weights
+x, y = nn.EXAMPLE_DATA["2-2-2"]   # [0.35, 0.9] → [0.5, 0.1]
 trace = net.trace(x)
 J = nn.mse([trace.output], [y])
 J.backward()
@@ -30,11 +30,18 @@ paths, factors = count_paths(J, net.parameters())
 print(f"{paths} chain-rule paths with {factors} factors in all")
 assert (paths, factors) == (12, 52)
 
-w11 = net.layers[0].neurons[0].w[0]           # θ₁₁⁽¹⁾, the seed's worked example
+w11 = net.layers[0].neurons[0].w[0]           # θ^(1)_11, the post's worked example
 for colour, p in zip(["blue  ", "orange"], chain_paths(J, w11)):
-    print(colour, " → ".join([w11.label] + [e.child.label for e in p.edges]))
-    print("       ", p)
+    print(colour, p)
 print("sum of the two products:", sum(p.product for p in chain_paths(J, w11)), "  grad:", w11.grad)
+"""),
+("md", r"""
+The graph, with the two paths of $\theta^{(1)}_{11}$ in blue and orange as the post draws them, and
+their products summed in the legend:
+"""),
+("code", r"""
+from autograd import draw
+draw(J, highlight=w11)
 """),
 ("md", r"""
 ## Backprop does the same with one multiply-add per edge
@@ -74,17 +81,19 @@ for i, (g, layer) in enumerate(zip(res.gradients, net.layers)):
     assert np.allclose(g[:, 1:], engine, rtol=0, atol=1e-15)
 """),
 ("md", r"""
-## The seeds' sign slips, checked numerically
+## Sign slips in the source texts, checked numerically
 
-The seeds contain slips; the numerical gradient decides.
+The texts this project follows contain slips; the numerical gradient decides.
 
-1. Seed 000's intuition section writes $\delta^{(4)}_1 = y - a^{(4)}_1$, and seed 001's summary
+1. The Summary page ("Understanding backpropagation in neural networks", a summary of Andrew Ng's
+   course) writes $\delta^{(4)}_1 = y - a^{(4)}_1$, and the summary of Jordan's post
    $\delta^{(L)} = \frac1m(y - a^{(L)})f'(a^{(L)})$. For $J = \frac{1}{2m}\sum (a-y)^2$ the output
    error is $\delta^{(L)} = \frac1m(a - y)\odot g'(z^{(L)})$.
-2. Seed 000 writes $\delta^{(3)}_1 = \Theta^{(3)}_{1,1}\delta^{(4)}_1$ and seed 002
+2. The Summary page writes $\delta^{(3)}_1 = \Theta^{(3)}_{1,1}\delta^{(4)}_1$ and the course's
+   Backpropagation Intuition notes
    $\delta^{(2)}_2 = \Theta^{(2)}_{12}\delta^{(3)}_1 + \Theta^{(2)}_{22}\delta^{(3)}_2$, leaving out
    the factor $g'(z^{(l)})$ (the course says this is the intuition "ignoring the sigmoid").
-3. Seed 001 writes the factor as $f'(a^{(l)})$; it is $g'(z^{(l)})$, which for the sigmoid equals
+3. Jordan's post writes the factor as $f'(a^{(l)})$; it is $g'(z^{(l)})$, which for the sigmoid equals
    $a^{(l)}(1-a^{(l)})$ — so $f'(a)$ must be read as "the slope, written in terms of $a$".
 """),
 ("code", r"""
@@ -109,8 +118,8 @@ slip3 = (Y - a3) / m * a3 * (1 - a3)
 W2 = np.array([[w.data for w in n.w] for n in net.layers[1].neurons])
 right2 = (W2.T @ right3) * a2 * (1 - a2)
 slip2 = W2.T @ right3                               # without g'(z)
-print("δ⁽³⁾ numerical", num3, "\n     (a − y)·g'", right3, "\n     (y − a)·g'", slip3)
-print("δ⁽²⁾ numerical", num2, "\n     Θᵀδ ⊙ g'  ", right2, "\n     Θᵀδ alone ", slip2)
+print("δ^(3) numerical ", num3, "\n      (a − y)·g'", right3, "\n      (y − a)·g'", slip3)
+print("δ^(2) numerical ", num2, "\n      Θᵀδ ⊙ g'  ", right2, "\n      Θᵀδ alone ", slip2)
 assert np.allclose(num3, right3, atol=1e-9) and not np.allclose(num3, slip3, atol=1e-6)
 assert np.allclose(num2, right2, atol=1e-9) and not np.allclose(num2, slip2, atol=1e-6)
 """),

@@ -22,7 +22,7 @@ draw(d)
 
 micrograd builds a neuron from elementary `*` and `+` nodes. chainrule can do the same
 (`fused=False`), but by default a neuron's $z = b + \sum_i w_i x_i$ is ONE node whose local
-derivatives are $(x_1,\dots,x_n, w_1,\dots,w_n, 1)$ — the graph of the seeds' diagrams.
+derivatives are $(x_1,\dots,x_n, w_1,\dots,w_n, 1)$ — the graph of the diagrams in Jordan's post.
 """),
 ("code", r"""
 import nn
@@ -43,14 +43,17 @@ draw(J)
 ("md", r"""
 ## Highlighting the chain-rule paths of one parameter
 
-`highlight=leaf` colours each path from the leaf to the loss (blue, then orange, as in seed 001)
+`highlight=leaf` colours each path from the leaf to the loss (blue, then orange, as in Jordan's post)
 and lists the path products in a legend; they sum to the leaf's grad.
 """),
 ("code", r"""
-import os, tempfile
+import tempfile
+from pathlib import Path
 w11 = net.layers[0].neurons[0].w[0]
 g = draw(J, highlight=w11)
-print("wrote", save(g, os.path.join(tempfile.mkdtemp(), "2-2-2-highlighted.svg")))   # or .png, .pdf
+with tempfile.TemporaryDirectory() as folder:     # a scratch folder, removed afterwards
+    path = save(g, Path(folder) / "2-2-2-highlighted.svg")   # or .png, .pdf
+    print(f"wrote {path.name}: {path.stat().st_size:,} bytes of SVG")
 g
 """),
 ]
