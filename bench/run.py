@@ -405,8 +405,8 @@ def matrix_figures(m_digits: int, sizes: list[int], m_small: int, repeat: int) -
 
 
 TORCH_HINT = (
-    "torch is not installed (it is not a dependency of chainrule); for this comparison install the CPU "
-    "build into the venv: .venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu"
+    "torch is not installed (it is not a dependency of chainrule); for this comparison install it into "
+    "the venv: .venv/bin/pip install torch"
 )
 
 

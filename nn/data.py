@@ -110,14 +110,14 @@ DATASETS = {"moons": moons, "circles": circles, "xor": xor, "spirals": spirals, 
 # ---------------------------------------------------------------- the handwritten digits
 
 
-def _require(module: str, what: str = "the handwritten digits") -> ModuleType:
+def _require(module: str, who: str = "nn.data.digits") -> ModuleType:
     """Import `module` from the `digits` extra, or raise an ImportError that is one clear line."""
     try:
         return importlib.import_module(module)
     except ImportError:
         top = module.split(".")[0]
         package = {"sklearn": "scikit-learn"}.get(top, top)
-        raise ImportError(f"{what} need {package}, which is not installed: {DIGITS_EXTRA}") from None
+        raise ImportError(f"{who} needs {package}, which is not installed: {DIGITS_EXTRA}") from None
 
 
 class Digits(NamedTuple):

@@ -236,7 +236,7 @@ def train_matrix(
     every = _positive(every, "every")
     if method not in ("L-BFGS-B", "CG"):
         raise ValueError(f"method must be 'L-BFGS-B' or 'CG', got {method!r}")
-    minimize = _require("scipy.optimize", "training the matrix side on the digits").minimize
+    minimize = _require("scipy.optimize", "nn.digits.train_matrix").minimize
 
     sizes = [data.X_train.shape[1], int(hidden), CLASSES]
     X, Y = data.X_train, one_hot(data.y_train)

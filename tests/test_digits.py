@@ -89,7 +89,7 @@ def test_missing_scikit_learn_is_one_clear_line(monkeypatch, tmp_path, capsys):
         with pytest.raises(ImportError) as info:
             nn.data.digits()
         assert "\n" not in str(info.value) and str(info.value).endswith(DIGITS_EXTRA)
-        assert "scikit-learn" in str(info.value)
+        assert str(info.value).startswith("nn.data.digits needs scikit-learn, which is not installed")
         assert main(["digits", "-o", str(tmp_path)]) == 2
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and err.endswith("pip install 'chainrule[digits]'"), err
@@ -311,3 +311,10 @@ def test_cli_bad_values_are_argparse_errors(args, capsys):
     with pytest.raises(SystemExit) as info:
         main(["digits", *args])
     assert info.value.code == 2 and "usage: chainrule digits" in capsys.readouterr().err
+
+
+def test_missing_scipy_is_one_clear_line(data, monkeypatch):
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    with pytest.raises(ImportError) as info:
+        digits.train_matrix(data)
+    assert str(info.value) == f"nn.digits.train_matrix needs scipy, which is not installed: {DIGITS_EXTRA}"
