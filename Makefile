@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint notebooks dot clean
+.PHONY: demo test bench lint notebooks dot chromium screenshot clean
 
 demo: $(STAMP) dot
 	$(BIN)/chainrule demo
 
-test: $(STAMP) dot
-	$(BIN)/python -m pytest
+test: $(STAMP) dot chromium
+	CHAINRULE_CHROMIUM="$$(command -v $(CHROMIUM))" $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
@@ -46,6 +46,29 @@ dot:
 	    exit 1; \
 	  fi; \
 	fi
+
+# Debian's chromium, for the explorer page's browser tests (Playwright drives it; no browser download).
+CHROMIUM ?= chromium
+chromium:
+	@if ! command -v $(CHROMIUM) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "chromium is missing (the browser tests need it): installing it with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    command -v $(CHROMIUM) >/dev/null 2>&1 || { echo "error: apt-get did not provide chromium"; exit 1; }; \
+	  else \
+	    echo "error: chromium is missing (the explorer page's browser tests drive it) and cannot be installed"; \
+	    echo "automatically (needs root and apt-get). Install it, then run make again:"; \
+	    echo "  Debian:        sudo apt-get install chromium"; \
+	    echo "  Ubuntu:        sudo snap install chromium"; \
+	    echo "  or name one of your own: make test CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# docs/explorer.png, the README's screenshot of the explorer page, taken by the tests' browser.
+screenshot: $(STAMP) dot chromium
+	CHAINRULE_CHROMIUM="$$(command -v $(CHROMIUM))" CHAINRULE_SCREENSHOT_TO=docs/explorer.png \
+	  $(BIN)/python -m pytest -q tests/test_explore_browser.py -k screenshot
 
 clean:
 	rm -rf $(VENV) chainrule-out .pytest_cache .hypothesis

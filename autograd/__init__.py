@@ -10,6 +10,7 @@ This package imports nothing from `nn`.
 
 from .check import Comparison, compare, numerical_grad
 from .draw import draw, save
+from .explore import ExplorerPage, explore
 from .graph import Edge, Path, chain_paths, count_paths, topological_order
 from .value import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
 
@@ -30,6 +31,8 @@ __all__ = [
     "Comparison",
     "draw",
     "save",
+    "explore",
+    "ExplorerPage",
 ]
 
 __version__ = "0.1.0"

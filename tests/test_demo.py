@@ -23,10 +23,18 @@ def test_demo_runs_end_to_end_and_writes_valid_files(tmp_path):
     assert sum(line.startswith("epoch ") for line in lines) == 25
     assert "accuracy on the training set after the last step: " in text
     names = sorted(p.name for p in files)
-    assert names == ["decision-boundary.png", "graph-2-2-2.png", "graph-2-2-2.svg", "loss-curve.png"]
+    assert names == [
+        "decision-boundary.png",
+        "explore-2-2-2.html",
+        "graph-2-2-2.png",
+        "graph-2-2-2.svg",
+        "loss-curve.png",
+    ]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names  # no temporary files left
     svg = ET.parse(tmp_path / "out" / "graph-2-2-2.svg").getroot()
     assert "sum of the products" in " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    page = (tmp_path / "out" / "explore-2-2-2.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'id="chainrule-data"' in page and page.count('data-node="') == 19
     for name in ("graph-2-2-2.png", "loss-curve.png", "decision-boundary.png"):
         with Image.open(tmp_path / "out" / name) as im:
             im.verify()

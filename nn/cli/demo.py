@@ -4,8 +4,9 @@
    edges backprop visits, and the δ's of each layer from the engine and from the matrix form.
 2. The three-way gradient cross-check table.
 3. An MLP trained on the two-moons data, a metrics line per epoch and a progress bar.
-4. Files in an output folder: the 2-2-2 graph with a highlighted path (SVG and PNG), the loss
-   curve and the decision boundary (PNG); the run ends by listing them.
+4. Files in an output folder: the 2-2-2 graph with a highlighted path (SVG and PNG), its explorer
+   page (HTML: step through its backprop in a browser), the loss curve and the decision boundary
+   (PNG); the run ends by listing them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd import chain_paths, count_paths, draw, save, topological_order
+from autograd import chain_paths, count_paths, draw, explore, save, topological_order
 from autograd.files import write_atomically
 
 from .. import crosscheck, matrix
@@ -118,6 +119,7 @@ def run_demo(
     graph = draw(J, highlight=w)
     for suffix in ("svg", "png"):
         written.append(save(graph, out / f"graph-2-2-2.{suffix}"))
+    written.append(explore(J).save(out / "explore-2-2-2.html"))  # open it in a browser: backprop step by step
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(range(1, len(history) + 1), history.losses, color="#1f77b4")

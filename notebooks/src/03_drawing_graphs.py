@@ -56,4 +56,22 @@ with tempfile.TemporaryDirectory() as folder:     # a scratch folder, removed af
     print(f"wrote {path.name}: {path.stat().st_size:,} bytes of SVG")
 g
 """),
+("md", r"""
+## Stepping through backprop: the explorer page
+
+A picture shows the grads after the fact. `autograd.explore(J)` makes a page on which to *watch*
+the chain rule happen: the same layout, but the backward pass goes one edge at a time, in exactly
+the order `backward()` processes them, writing out each update
+(`∂J/∂w₁₁⁽¹⁾ += 0.35 × −0.001838 = −0.0006432`) and showing a grad grow when a second path
+reaches it. Use → and ← (or the buttons) to step and undo, space to play; **Forward** fills in
+the data node by node; **Paths** lights a clicked node's chain-rule paths with their products;
+**Quiz** hides the grads for you to find. It shows inline below (when the notebook's outputs
+are trusted); `page.save("page.html")` writes the same page as one file for any browser.
+"""),
+("code", r"""
+from autograd import explore
+page = explore(J)
+print(page)
+page
+"""),
 ]
