@@ -184,6 +184,11 @@ def _weighted_sum(node: Value) -> tuple:
     return (*ps[n:], *ps[:n])  # (x…, w…)
 
 
+def _constant_local_grads(node: Value) -> tuple:
+    # Σwc+b: ∂z/∂wᵢ = cᵢ and ∂z/∂b = 1 are constants (the cᵢ are not nodes), so their derivatives are 0.
+    return node.local_grads
+
+
 def _total(node: Value) -> tuple:
     return (1.0,) * len(node.parents)
 
@@ -203,6 +208,8 @@ RULES: dict[str, Rule] = {
     "relu": _relu,
     "Σwx+b": _weighted_sum_bias,
     "Σwx": _weighted_sum,
+    "Σwc+b": _constant_local_grads,  # weights times constants (nn's inputs with constant_inputs=True)
+    "Σwc": _constant_local_grads,
     "Σ": _total,
 }
 """op → rule for every op of `autograd.value`. Custom ops carry their own (see `CustomOp`)."""

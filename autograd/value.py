@@ -319,6 +319,24 @@ def _weighted_sum(weights: Sequence[Value], xs: Sequence[Value], bias: Value | N
     return Value._result(z, (*weights, *xs, bias), (*xd, *wd, 1.0), "Σwx+b", label)
 
 
+def _weighted_sum_of_constants(
+    weights: Sequence[Value], xs: Sequence[float], bias: Value | None, label: str | None
+) -> Value:
+    """z = b + Σᵢ wᵢcᵢ with the cᵢ plain floats (constants, not nodes): op "Σwc+b" (or "Σwc").
+
+    Parents (w₁…wₙ, b), local derivatives (c₁…cₙ, 1): the same z and the same ∂z/∂w as
+    `weighted_sum` with constant leaves, but no edge to the constants, so backward spends nothing
+    on derivatives nobody reads (a network's inputs while training). Arguments already checked:
+    equal lengths, Values and floats (nn's hot path).
+    """
+    wd = [w.data for w in weights]
+    if bias is None:
+        return Value._result(sum(map(float.__mul__, wd, xs)), tuple(weights), tuple(xs), "Σwc", label)
+    # b + w₁c₁ + w₂c₂ + …, left to right, as `_weighted_sum` adds
+    z = sum(map(float.__mul__, wd, xs), bias.data)
+    return Value._result(z, (*weights, bias), (*xs, 1.0), "Σwc+b", label)
+
+
 def total(values: Iterable[Value | float], label: str | None = None) -> Value:
     """Σᵢ vᵢ as ONE node with n parents, each local derivative 1.
 

@@ -19,7 +19,10 @@ from numbers import Real
 from typing import NamedTuple
 
 from autograd import Value
-from autograd.value import _weighted_sum  # weighted_sum without re-checking inputs nn has checked
+from autograd.value import (
+    _weighted_sum,
+    _weighted_sum_of_constants,
+)  # weighted_sum without re-checking inputs nn has checked
 
 from .init import debug_matrix, uniform_matrix
 
@@ -151,12 +154,7 @@ class Neuron(Module):
         always, but z's parents are only (w₁…wₙ, b) — op "Σwc+b", c for constants — so backward
         spends nothing on ∂J/∂x, which training never reads. Fused neurons only (the caller checks).
         """
-        wd = [w.data for w in self.w]
-        if self.b is None:
-            z = Value._result(sum(map(float.__mul__, wd, x)), tuple(self.w), tuple(x), "Σwc", self._z_label)
-        else:  # b + w₁x₁ + w₂x₂ + …, left to right, as `_weighted_sum` adds
-            z = sum(map(float.__mul__, wd, x), self.b.data)
-            z = Value._result(z, (*self.w, self.b), (*x, 1.0), "Σwc+b", self._z_label)
+        z = _weighted_sum_of_constants(self.w, x, self.b, self._z_label)
         if self._g is None:
             return z, z
         a = self._g(z)

@@ -372,6 +372,21 @@ def test_hessian_of_a_small_networks_loss_matches_central_differences_of_backwar
     assert np.abs(H).max() > 1e-3  # a real curvature, not a matrix of zeros
 
 
+def test_constant_inputs_give_the_same_hessian_as_input_values():
+    # MLP(..., constant_inputs=True) makes "Σwc+b" nodes (no edges to the inputs): their rule has
+    # constant local derivatives, and the Hessian over the parameters is the same matrix.
+    mlp = nn.MLP(3, [4, 2], activation="sigmoid", seed=5)
+    X = [[0.3, -0.7, 0.1], [1.2, 0.4, -0.2]]
+    Y = [[1, 0], [0, 1]]
+    params = mlp.parameters()
+    with_values = hessian(nn.cross_entropy([mlp(x) for x in X], Y), params)
+    constants = nn.cross_entropy([mlp(x, constant_inputs=True) for x in X], Y)
+    assert any(str(v.op) == "Σwc+b" for v in topological_order(constants))
+    with_constants = hessian(constants, params)
+    assert np.abs(np.array(with_values) - np.array(with_constants)).max() < 1e-15
+    assert np.abs(np.array(with_values)).max() > 1e-3
+
+
 def test_loss_rules_give_the_losses_own_derivatives_and_hessians_in_the_outputs():
     # With respect to the outputs a: mse's Hessian is I/m; cross_entropy's diag(y/a² + (1−y)/(1−a)²)/m;
     # l2's λ/m I
