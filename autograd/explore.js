@@ -73,8 +73,10 @@
   const term = (x) => (x < 0 || Object.is(x, -0) ? "(" + fmt(x) + ")" : fmt(x));
   const full = (x) => String(x).replace(/-/g, "−"); // every digit of the float
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-  const nm = (i) => '<span class="cr-name">' + esc(N[i].name) + "</span>";
-  const dRoot = (i) => "∂" + esc(D.rootName) + "/∂" + nm(i);
+  /** A name inside ∂…/∂…: one that is itself a quotient (a grad graph's ∂f/∂x) goes in parentheses. */
+  const wrap = (s) => (String(s).includes("/") ? "(" + s + ")" : String(s));
+  const nm = (i) => '<span class="cr-name">' + esc(wrap(N[i].name)) + "</span>";
+  const dRoot = (i) => "∂" + esc(wrap(D.rootName)) + "/∂" + nm(i);
   const dLocal = (c, p) => "∂" + nm(c) + "/∂" + nm(p);
 
   // ---------------------------------------------------------------- the SVG's elements

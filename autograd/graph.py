@@ -20,8 +20,6 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from . import value as _value
-
 if TYPE_CHECKING:
     from .value import Value
 
@@ -178,7 +176,9 @@ def _edge_anomaly(parent: Value, child: Value, local: float, g: float, before: f
 
 # key → (the changed Values, two of them to test for cheaply, who changed them)
 _changed: dict[object, tuple[frozenset, tuple, str]] = {}
-_CHECKABLE = frozenset({"*", "Σwx", "Σwx+b"})  # ops whose local derivatives are their inputs' data
+# Ops whose node records its factors' data: `*` and `Σwx(+b)` as local derivatives; `Σwc(+b)` (weights
+# times constants) in its own value, which the weights' data now must give again, float for float.
+_CHECKABLE = frozenset({"*", "Σwx", "Σwx+b", "Σwc", "Σwc+b"})
 _NODES_TO_CHECK = 4  # a fresh graph is believed after this many agreeing nodes (one per output neuron)
 _MAX_REPORTS = 16  # reports nobody answered (a model trained, never backpropagated again) are dropped oldest first
 
@@ -222,9 +222,18 @@ def _recorded_inputs(node: Value) -> list[tuple[Value, float]]:
     return [(ps[i], ls[n + i]) for i in range(n)] + [(ps[n + i], ls[i]) for i in range(n)]
 
 
-def _moved(node: Value, suspects) -> tuple[Value, float] | None:
-    """The first of `suspects` among node's factors whose data differs from what node recorded."""
+def _moved(node: Value, suspects) -> tuple[Value, float | None] | None:
+    """The first of `suspects` among node's factors whose data differs from what node recorded
+    (None for what it recorded when only the node's value shows it)."""
     ps, ls = node.parents, node.local_grads
+    if node.op in ("Σwc", "Σwc+b"):
+        # parents (w₁…wₙ[, b]), locals (c₁…cₙ[, 1]): z = b + Σ wᵢcᵢ, added as _weighted_sum_of_constants adds
+        n = len(ls) - (node.op == "Σwc+b")
+        start = ps[n].data if node.op == "Σwc+b" else 0
+        z = sum(map(float.__mul__, [w.data for w in ps[:n]], ls[:n]), start)
+        if z == node.data or (z != z and node.data != node.data):
+            return None
+        return next(((p, None) for p in ps if p in suspects), None)
     if node.op != "*":
         n = (len(ps) - (node.op == "Σwx+b")) // 2
         # All factors as they were, compared in C: the usual answer, and a fast one.
@@ -246,7 +255,7 @@ def find_stale(order: list[Value], suspects) -> tuple[Value, Value, float] | boo
     """
     agreeing = 0
     for node in reversed(order):
-        if node.op in _CHECKABLE and not suspects.isdisjoint(node.parents):
+        if node.op in _CHECKABLE and type(node.op) is str and not suspects.isdisjoint(node.parents):
             moved = _moved(node, suspects)
             if moved is not None:
                 return node, *moved
@@ -265,9 +274,10 @@ def _check_fresh(order: list[Value], seen: set[Value]) -> None:
             node, parent, recorded = found
             name = repr(parent.label) if parent.label is not None else "a parameter"
             where = f"{node.label!r} " if node.label is not None else ""
+            used = f"used {recorded!r}" if recorded is not None else f"holds {node.data!r}, computed before"
             raise StaleGraphError(
                 f"backward(): this graph was built before {name} changed ({by} set it to {parent.data!r}; "
-                f"the graph's {node.op!r} node {where}used {recorded!r}), so its gradients would be those of "
+                f"the graph's {node.op!r} node {where}{used}), so its gradients would be those of "
                 f"the old parameters. Build the graph again from the new parameters (run the forward pass "
                 f"and the loss after the step), then call backward(): forward → loss → backward → step"
             )
@@ -381,3 +391,8 @@ def chain_paths(root: Value, leaf: Value, limit: int = 10_000) -> list[Path]:
                 local = node.local_grads[slot]
                 stack.append((p, (Edge(p, node, local, slot), *edges), product * local))
     return paths
+
+
+# At the bottom: value.py imports this module (and higher.py, which imports this one) when it loads;
+# whichever is imported first, the other then finds it complete in sys.modules.
+from . import value as _value  # noqa: E402

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from numbers import Real
@@ -96,6 +96,8 @@ class Value:
         local_grads: Sequence[float],
         op: str,
         label: str | None = None,
+        *,
+        rule: Callable[[Value], Sequence[Value | float]] | None = None,
     ) -> Value:
         """Make the node of a custom op, checking what the built-in ops are trusted to get right.
 
@@ -103,6 +105,11 @@ class Value:
 
         >>> x = Value(3.0)
         >>> cube = Value.from_op(x.data ** 3, (x,), (3 * x.data ** 2,), "cube")
+
+        `rule(node)`, optional, gives the same local derivatives as Values built from `node.parents`
+        (e.g. `lambda node: (3 * node.parents[0] ** 2,)`); only `autograd.grad(..., create_graph=True)`
+        (derivatives of derivatives, `autograd.higher`) needs it. The node's op becomes a `CustomOp`,
+        a str that carries the rule, so a custom op is never mistaken for a built-in one of the same name.
         """
         if not isinstance(op, str):
             raise TypeError(f"from_op: op must be a str (the op's name), got {type(op).__name__}: {op!r}")
@@ -119,6 +126,7 @@ class Value:
                 raise TypeError(f"op {op!r}: parents must be Values, got {type(p).__name__}")
         if len(parents) != len(local_grads):
             raise ValueError(f"op {op!r}: {len(parents)} parents but {len(local_grads)} local derivatives")
+        op = CustomOp(op, rule)
         return Value._result(_as_float(data, f"op {op!r} output"), parents, local_grads, op, label)
 
     @staticmethod
@@ -207,7 +215,13 @@ class Value:
             out = a**n
         except OverflowError:
             raise OverflowError(f"op '**': {a!r} ** {n!r} overflows a float") from None
-        return Value._result(out, (self,), (_power_slope(a, n, out),), f"**{n:g}")
+        op = _pow_ops.get(n)
+        if op is None:
+            # "**2", "**0.5"; the full repr where :g's 6 digits would lose the exponent (autograd.higher reads it)
+            op = f"**{n:g}" if float(f"{n:g}") == n else f"**{n!r}"
+            if len(_pow_ops) < 1024:
+                _pow_ops[n] = op
+        return Value._result(out, (self,), (_power_slope(a, n, out),), op)
 
     def __rpow__(self, other: float) -> Value:
         return _pow_value(Value(other), self)
@@ -296,6 +310,7 @@ class Value:
 
 
 _new_value = object.__new__
+_pow_ops: dict[float, str] = {}  # exponent → op string, so `x**2` formats "**2" once, not per node
 
 
 def _pow_value(base: Value, exponent: Value) -> Value:
@@ -390,6 +405,24 @@ def _weighted_sum(weights: Sequence[Value], xs: Sequence[Value], bias: Value | N
     return Value._result(z, (*weights, *xs, bias), (*xd, *wd, 1.0), "Σwx+b", label)
 
 
+def _weighted_sum_of_constants(
+    weights: Sequence[Value], xs: Sequence[float], bias: Value | None, label: str | None
+) -> Value:
+    """z = b + Σᵢ wᵢcᵢ with the cᵢ plain floats (constants, not nodes): op "Σwc+b" (or "Σwc").
+
+    Parents (w₁…wₙ, b), local derivatives (c₁…cₙ, 1): the same z and the same ∂z/∂w as
+    `weighted_sum` with constant leaves, but no edge to the constants, so backward spends nothing
+    on derivatives nobody reads (a network's inputs while training). Arguments already checked:
+    equal lengths, Values and floats (nn's hot path).
+    """
+    wd = [w.data for w in weights]
+    if bias is None:
+        return Value._result(sum(map(float.__mul__, wd, xs)), tuple(weights), tuple(xs), "Σwc", label)
+    # b + w₁c₁ + w₂c₂ + …, left to right, as `_weighted_sum` adds
+    z = sum(map(float.__mul__, wd, xs), bias.data)
+    return Value._result(z, (*weights, bias), (*xs, 1.0), "Σwc+b", label)
+
+
 def total(values: Iterable[Value | float], label: str | None = None) -> Value:
     """Σᵢ vᵢ as ONE node with n parents, each local derivative 1.
 
@@ -475,6 +508,7 @@ def describe(v: Value) -> str:
     return "a constant leaf" if not v.parents else f"an unlabelled {v.op!r} node"
 
 
-# At the bottom, and as a module: graph.py imports this module too (for anomaly mode), so whichever
+# At the bottom, and as modules: graph.py imports this module too (for anomaly mode), so whichever
 # of the two is imported first, the other finds it in sys.modules.
 from . import graph as _graph  # noqa: E402
+from .higher import CustomOp  # noqa: E402

@@ -14,6 +14,14 @@ ratios (never asserted in tests: a shared machine's timings move from run to run
 3. A 10⁵-term sum as one node.
 4. The matrix implementation: one gradient of the course's digit network shape (400-25-10,
    m = 5000), and the scalar engine against the matrix implementation on a smaller network.
+5. nn.matrix against the same cost and gradient in PyTorch (CPU, float64, autograd), in
+   alternating rounds, with BLAS/torch threads as installed and on one thread each — when torch
+   is importable (it is not a dependency; the section says how to get it otherwise).
+6. The handwritten digits (64-25-10 sigmoid, cross-entropy + λ/(2M)Σw², mini-batches of 32, SGD,
+   the same initial Θ's and batches for all): chainrule's epoch over the 1,437 training images (as
+   `nn.digits` trains: constant inputs, gc paused; and with input Values, as `nn.fit` does), the
+   same network hand-written on Python floats, and micrograd 0.1.0 (sigmoid and log added to it
+   the way its own ops are written) on the first few batches, its epoch extrapolated per batch.
 
     .venv/bin/python bench/run.py               # the full run, about a minute
     .venv/bin/python bench/run.py --quick       # tiny sizes, seconds (a smoke test)
@@ -25,8 +33,10 @@ Exits 1 if two implementations disagree (loss trajectories or gradients beyond 1
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
+import math
 import random
 import statistics
 import sys
@@ -391,6 +401,258 @@ def matrix_figures(m_digits: int, sizes: list[int], m_small: int, repeat: int) -
     }
 
 
+# ---------------------------------------------------------------- 5. nn.matrix vs PyTorch
+
+
+TORCH_HINT = (
+    "torch is not installed (it is not a dependency of chainrule); for this comparison install it into "
+    "the venv: .venv/bin/pip install torch"
+)
+
+
+def torch_cost_and_gradient(torch, thetas, X, Y, lam: float):
+    """The course's J(Θ) in PyTorch, float64, and ∂J/∂Θ by its autograd: the comparison for nn.matrix."""
+    T = [torch.from_numpy(t).requires_grad_(True) for t in thetas]
+    m = X.shape[0]
+    a = X
+    for t in T:
+        a = torch.sigmoid(torch.addmm(t[:, 0], a, t[:, 1:].T))  # b + a Wᵀ: the bias column, as nn.matrix
+    p = a.clamp(matrix.CLIP, 1.0 - matrix.CLIP)
+    J = -(Y * torch.log(p) + (1.0 - Y) * torch.log(1.0 - p)).sum() / m
+    J = J + lam / (2 * m) * sum((t[:, 1:] ** 2).sum() for t in T)
+    J.backward()
+    return J.item(), [t.grad.numpy() for t in T]
+
+
+def torch_figures(m: int, rounds: int) -> dict | None:
+    """Median ms of one cost+gradient of 400-25-10 on m samples, nn.matrix and torch in turn."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    thetas = matrix.random_thetas([400, 25, 10], seed=0)
+    X = rng.uniform(0, 1, size=(m, 400))
+    Y = np.eye(10)[rng.integers(0, 10, size=m)]
+    tX, tY = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def ours():
+        return matrix.backprop(thetas, X, Y, loss="cross_entropy", lam=1.0)
+
+    def theirs():
+        return torch_cost_and_gradient(torch, thetas, tX, tY, 1.0)
+
+    res, (J, grads) = ours(), theirs()
+    diff = max(matrix.relative_difference([g], [h]) for g, h in zip(res.gradients, grads))
+    out = {
+        "m": m,
+        "torch": torch.__version__,
+        "relative_gradient_difference": diff,
+        "cost_difference": abs(J - res.cost),
+    }
+    default_threads = torch.get_num_threads()
+    for name, threads in (("installed", None), ("one thread", 1)):
+        times = {"nn.matrix": [], "torch": []}
+        if threads:
+            torch.set_num_threads(threads)
+        limit = threadpool_limits(limits=threads, user_api="blas") if threads else contextlib.nullcontext()
+        try:
+            with limit:
+                for _ in range(rounds):  # in turn, so a burst of load lands on both
+                    for key, f in (("nn.matrix", ours), ("torch", theirs)):
+                        t0 = time.perf_counter()
+                        f()
+                        times[key].append(time.perf_counter() - t0)
+        finally:
+            torch.set_num_threads(default_threads)
+        out[name] = {k: 1e3 * statistics.median(v) for k, v in times.items()}
+    out["threads"] = default_threads
+    return out
+
+
+# ---------------------------------------------------------------- 6. the handwritten digits, one epoch
+
+DIGITS_LR = 0.5  # plain SGD: the same arithmetic in every implementation
+DIGITS_LAM = 1.0
+
+
+def digits_setup():
+    """(X rows, one-hot rows, the batches in order, initial Θ's): the digits training set, seed 0."""
+    d = nn.data.digits(seed=0)
+    X, Y = d.X_train.tolist(), np.eye(10)[d.y_train].tolist()
+    order = list(range(len(X)))
+    random.Random(0).shuffle(order)
+    batches = [order[k : k + 32] for k in range(0, len(order), 32)]
+    return X, Y, batches, matrix.random_thetas([64, 25, 10], seed=0)
+
+
+def chainrule_digits(thetas, X, Y, constant_inputs: bool):
+    """A step function for one batch on the scalar engine, as `nn.digits.train_scalar` computes it."""
+    from nn.digits import _batch_cost
+
+    mlp = nn.mlp_from_thetas(thetas, "sigmoid")
+    params, M = mlp.parameters(), len(X)
+
+    def step(batch: list[int]) -> float:
+        if constant_inputs:
+            J, _ = _batch_cost(mlp, [X[i] for i in batch], [Y[i] for i in batch], DIGITS_LAM, M)
+        else:  # input Values, as nn.fit passes samples
+            J = nn.cross_entropy([mlp(X[i]) for i in batch], [Y[i] for i in batch]) + nn.l2(mlp, DIGITS_LAM, M)
+        for p in params:
+            p.grad = 0.0
+        J.backward()
+        for p in params:
+            p.data -= DIGITS_LR * p.grad
+        return J.data
+
+    return step
+
+
+def floats_digits(thetas, X, Y):
+    """The same step hand-written on Python floats: the floor for a scalar engine."""
+    W1 = [row[1:] for row in thetas[0].tolist()]
+    b1 = [row[0] for row in thetas[0].tolist()]
+    W2 = [row[1:] for row in thetas[1].tolist()]
+    b2 = [row[0] for row in thetas[1].tolist()]
+    M, exp, log = len(X), math.exp, math.log
+
+    def sig(z: float) -> float:
+        if z >= 0.0:
+            return 1.0 / (1.0 + exp(-z))
+        e = exp(z)
+        return e / (1.0 + e)
+
+    def step(batch: list[int]) -> float:
+        B = len(batch)
+        gW1 = [[0.0] * 64 for _ in range(25)]
+        gb1 = [0.0] * 25
+        gW2 = [[0.0] * 25 for _ in range(10)]
+        gb2 = [0.0] * 10
+        J = 0.0
+        for i in batch:
+            x, y = X[i], Y[i]
+            h = [sig(sum(map(mul, row, x), b)) for row, b in zip(W1, b1)]
+            o = [sig(sum(map(mul, row, h), b)) for row, b in zip(W2, b2)]
+            J -= sum(yk * log(ok) + (1.0 - yk) * log(1.0 - ok) for ok, yk in zip(o, y))
+            d2 = [(ok - yk) / B for ok, yk in zip(o, y)]  # ∂J/∂z of the outputs: (a − y)/B
+            back = [0.0] * 25
+            for k, dk in enumerate(d2):
+                gb2[k] += dk
+                grow, wrow = gW2[k], W2[k]
+                for j in range(25):
+                    grow[j] += dk * h[j]
+                    back[j] += dk * wrow[j]
+            for j in range(25):
+                dj = back[j] * h[j] * (1.0 - h[j])
+                gb1[j] += dj
+                grow = gW1[j]
+                for n in range(64):
+                    grow[n] += dj * x[n]
+        reg = DIGITS_LAM / (2 * M) * (sum(w * w for row in W1 for w in row) + sum(w * w for row in W2 for w in row))
+        c = DIGITS_LAM / M
+        for W, gW, b, gb in ((W1, gW1, b1, gb1), (W2, gW2, b2, gb2)):
+            for j, (row, grow) in enumerate(zip(W, gW)):
+                for n in range(len(row)):
+                    row[n] -= DIGITS_LR * (grow[n] + c * row[n])
+                b[j] -= DIGITS_LR * gb[j]
+        return J / B + reg
+
+    return step
+
+
+def micrograd_digits(thetas, X, Y):
+    """The same step in micrograd 0.1.0: its Value, a neuron written as its Neuron writes it, and
+    sigmoid and log added the way its own ops are (a closure per node). Its recursive topological
+    sort needs a deeper stack for the 1,850-term L2 sum, so the limit is raised while it runs."""
+    from micrograd.engine import Value as MValue
+
+    def sigmoid(v):
+        x = v.data
+        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
+        out = MValue(s, (v,), "sigmoid")
+
+        def _backward():
+            v.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def log(v):
+        x = v.data
+        out = MValue(math.log(x), (v,), "log")
+
+        def _backward():
+            v.grad += out.grad / x
+
+        out._backward = _backward
+        return out
+
+    layers = [[([MValue(w) for w in row[1:]], MValue(row[0])) for row in T.tolist()] for T in thetas]
+    weights = [w for layer in layers for ws, _ in layer for w in ws]
+    params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+    M = len(X)
+
+    def step(batch: list[int]) -> float:
+        B = len(batch)
+        terms = []
+        for i in batch:
+            a = X[i]
+            for layer in layers:
+                a = [sigmoid(sum((wi * xi for wi, xi in zip(ws, a)), b)) for ws, b in layer]
+            terms += [yk * log(ak) + (1.0 - yk) * log(1.0 - ak) for ak, yk in zip(a, Y[i])]
+        loss = sum(terms) * (-1.0 / B) + (DIGITS_LAM / (2 * M)) * sum(w * w for w in weights)
+        for p in params:
+            p.grad = 0
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20_000))
+        try:
+            loss.backward()
+        finally:
+            sys.setrecursionlimit(limit)
+        for p in params:
+            p.data -= DIGITS_LR * p.grad
+        return loss.data
+
+    return step
+
+
+def digits_workload(rounds: int, mg_batches: int, fast_batches: int | None) -> dict:
+    """{implementation: (losses, seconds per batch)}: in each round every implementation runs its
+    share of batches in turn (a full epoch, or `fast_batches`; micrograd `mg_batches`)."""
+    X, Y, batches, thetas = digits_setup()
+    fast = fast_batches or len(batches)
+    steps = {
+        "chainrule (constant inputs)": (chainrule_digits(thetas, X, Y, True), fast, True),
+        "chainrule (input Values)": (chainrule_digits(thetas, X, Y, False), fast, True),
+        "floats by hand": (floats_digits(thetas, X, Y), fast, False),
+        "micrograd": (micrograd_digits(thetas, X, Y), mg_batches, False),
+    }
+    out = {k: ([], []) for k in steps}
+    done = dict.fromkeys(steps, 0)
+    for _ in range(rounds):
+        for key, (step, n, pause) in steps.items():
+            gc.collect()
+            if pause:
+                gc.disable()  # as nn.digits and nn.fit train: the graphs hold no cycles
+            try:
+                for _ in range(n):
+                    batch = batches[done[key] % len(batches)]
+                    t0 = time.perf_counter()
+                    loss = step(batch)
+                    if key == "micrograd":
+                        gc.collect()  # its graph of closures is freed only by the cyclic collector
+                    out[key][1].append(time.perf_counter() - t0)
+                    out[key][0].append(loss)
+                    done[key] += 1
+            finally:
+                if pause:
+                    gc.enable()
+    out["batches per epoch"] = len(batches)
+    return out
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -488,6 +750,56 @@ def main(argv: list[str] | None = None) -> int:
         f"gradients agree: {'yes' if ok_grad else 'NO'} (max |Δ| {mf['max_gradient_diff']:.1e})"
     )
 
+    print()
+
+    tf = torch_figures(500 if quick else 5000, 3 if quick else 15)
+    print("5. nn.matrix vs PyTorch: J and ∂J/∂Θ of 400-25-10 (sigmoid, cross-entropy, λ = 1), float64, CPU")
+    if tf is None:
+        print(f"   {TORCH_HINT}")
+    else:
+        ok_torch = tf["relative_gradient_difference"] < AGREE
+        ok &= ok_torch
+        print(
+            f"   m = {tf['m']:,}, torch {tf['torch']} (autograd), median of alternating rounds; gradients agree: "
+            f"{'yes' if ok_torch else 'NO'} (‖Δ‖/‖Σ‖ {tf['relative_gradient_difference']:.1e})"
+        )
+        for name in ("installed", "one thread"):
+            row = tf[name]
+            label = f"threads as installed ({tf['threads']})" if name == "installed" else "one thread each"
+            print(
+                f"   {label:<28} nn.matrix {row['nn.matrix']:7.1f} ms   torch {row['torch']:7.1f} ms   "
+                f"nn.matrix / torch {row['nn.matrix'] / row['torch']:.2f}× (target ≤ 1.2×)"
+            )
+    print()
+
+    dw = digits_workload(1 if quick else 3, 1, 3 if quick else None)
+    per_epoch = dw.pop("batches per epoch")
+    dms = {k: 1e3 * statistics.median(t) * per_epoch for k, (_, t) in dw.items()}  # per batch × batches
+    first = len(dw["micrograd"][0])  # every implementation ran these batches from the same Θ's
+    ref = dw["floats by hand"][0][:first]
+    dagree = {k: max(abs(a - b) for a, b in zip(ref, losses[:first])) for k, (losses, _) in dw.items()}
+    ok_digits = max(dagree.values()) < AGREE
+    ok &= ok_digits
+    cr = "chainrule (constant inputs)"
+    print(
+        f"6. the handwritten digits: one epoch = {per_epoch} batches of 32 of the 1,437 training images, 64-25-10 "
+        "sigmoid, cross-entropy + λ/(2M)Σw², SGD"
+    )
+    header = f"   {'implementation':<30}{'batches':>8}{'ms / epoch':>12}{'vs chainrule':>14}{'max |Δloss|':>13}"
+    print(header)
+    print("   " + "-" * (len(header) - 3))
+    for k, (_, t) in dw.items():
+        note = "  (extrapolated: median ms per batch × batches)" if len(t) < per_epoch else ""
+        print(f"   {k:<30}{len(t):>8}{dms[k]:>12.0f}{dms[k] / dms[cr]:>13.2f}×{dagree[k]:>13.1e}{note}")
+    print(
+        f"   chainrule vs micrograd: {dms['micrograd'] / dms[cr]:.1f}× faster per epoch; vs the floats by hand: "
+        f"{dms[cr] / dms['floats by hand']:.2f}×; constant inputs vs input Values: "
+        f"{dms['chainrule (input Values)'] / dms[cr]:.2f}× faster"
+    )
+    print(
+        f"   losses agree: {'yes' if ok_digits else 'NO'} (the first {first} batches, within {AGREE:g} of the floats)"
+    )
+
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(
@@ -513,6 +825,9 @@ def main(argv: list[str] | None = None) -> int:
                     "sum_build_ms": 1e3 * t_sum_build,
                     "sum_backward_ms": 1e3 * t_sum_back,
                     "matrix": mf,
+                    "torch": tf,
+                    "digits_ms_per_epoch": dms,
+                    "digits_loss_max_diff": dagree,
                 },
                 f,
                 indent=1,

@@ -6,7 +6,7 @@ the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trai
 `nn.crosscheck` compares the two with numerical gradients; `nn.gradcheck` checks a learner's own
 backprop against them and diagnoses its mistake.
 
-`import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, and the
+`import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
 so a script that only builds and trains networks never pays NumPy's import time.
 """
@@ -58,6 +58,7 @@ __all__ = [
     "matrix",
     "crosscheck",
     "gradcheck",
+    "digits",
 ]
 
 # Imported on first use (PEP 562): name → the submodule that provides it (itself, for a submodule).
@@ -66,6 +67,7 @@ _LAZY = {
     "matrix": "matrix",
     "crosscheck": "crosscheck",
     "gradcheck": "gradcheck",
+    "digits": "digits",
     "thetas_from_mlp": "convert",
     "mlp_from_thetas": "convert",
 }

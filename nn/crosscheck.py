@@ -94,9 +94,8 @@ class Report(NamedTuple):
                 f"{r.what:<22}{r.layer:<10}{r.max_abs:>12.3e}{r.relative:>14.3e}  {r.tolerance:>9.0e}  "
                 f"{'ok' if r.ok else 'FAIL'}"
             )
-        lines.append(
-            "verdict: " + ("the three gradients agree" if self.ok else "DISAGREEMENT — see the rows marked FAIL")
-        )
+        agree = "the three gradients agree" if any("numerical" in r.what for r in self.rows) else "they agree"
+        lines.append("verdict: " + (agree if self.ok else "DISAGREEMENT — see the rows marked FAIL"))
         return "\n".join(lines)
 
 

@@ -1,18 +1,28 @@
-"""Toy datasets for two-class (and few-class) problems in the plane, made with NumPy.
+"""Datasets: toy problems in the plane made with NumPy, and the handwritten digits.
 
 What it is: moons, circles, XOR, spirals and blobs, each `f(n, noise, seed) -> (X, y)` with `X`
 an `n × 2` float array and `y` an array of n integer labels (0/1, or 0..k−1 for blobs and
 spirals). Seeded with `numpy.random.default_rng(seed)`: the same arguments give the same data.
+And `digits(seed, test_fraction)`: scikit-learn's 1,797 handwritten 8×8 digits (they ship
+inside the package, no download), split into a stratified train and test set (`Digits`).
 
 What it is not: downloaded, or meant as a benchmark of anything but this package.
-For the hinge loss use the labels as `2 * y - 1`.
+For the hinge loss use the labels as `2 * y - 1`. `digits` needs the `digits` extra
+(scikit-learn): `pip install 'chainrule[digits]'`.
 """
 
 from __future__ import annotations
 
+import importlib
+from functools import lru_cache
+from types import ModuleType
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["moons", "circles", "xor", "spirals", "blobs", "DATASETS", "MAX_SAMPLES"]
+__all__ = ["moons", "circles", "xor", "spirals", "blobs", "DATASETS", "MAX_SAMPLES", "digits", "Digits", "DIGITS_EXTRA"]
+
+DIGITS_EXTRA = "pip install 'chainrule[digits]'"
 
 
 MAX_SAMPLES = 10_000_000
@@ -116,3 +126,76 @@ def blobs(n: int = 100, centers: int = 3, std: float = 0.3, seed: int = 0) -> tu
 
 
 DATASETS = {"moons": moons, "circles": circles, "xor": xor, "spirals": spirals, "blobs": blobs}
+
+
+# ---------------------------------------------------------------- the handwritten digits
+
+
+def _require(module: str, who: str = "nn.data.digits") -> ModuleType:
+    """Import `module` from the `digits` extra, or raise an ImportError that is one clear line."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        package = {"sklearn": "scikit-learn"}.get(top, top)
+        raise ImportError(f"{who} needs {package}, which is not installed: {DIGITS_EXTRA}") from None
+
+
+class Digits(NamedTuple):
+    """A train/test split of the handwritten digits: `X_*` is m × 64 (8×8 images, row by row,
+    pixels scaled to [0, 1]), `y_*` the labels 0..9. `images(X)` gives them back as m × 8 × 8."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    seed: int
+
+    @staticmethod
+    def images(X: np.ndarray) -> np.ndarray:
+        return np.asarray(X).reshape(-1, 8, 8)
+
+    def __repr__(self) -> str:
+        return (
+            f"Digits(train {self.X_train.shape[0]} × {self.X_train.shape[1]}, test {self.X_test.shape[0]} × "
+            f"{self.X_test.shape[1]}, pixels in [0, 1], labels 0..9, stratified, seed {self.seed})"
+        )
+
+
+@lru_cache(maxsize=1)
+def _load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """All 1,797 digits, read once per process: pixels 0..16 → [0, 1], labels as ints."""
+    bunch = _require("sklearn.datasets").load_digits()
+    X = bunch.data.astype(float) / 16.0
+    y = bunch.target.astype(np.int64)
+    X.setflags(write=False)  # cached: shared by every call, so nobody may change it
+    y.setflags(write=False)
+    return X, y
+
+
+def digits(seed: int = 0, test_fraction: float = 0.2) -> Digits:
+    """scikit-learn's handwritten digits (1,797 8×8 images), split train/test by `seed`.
+
+    Stratified: each digit is in the test set in the proportion `test_fraction` (360 test and
+    1,437 training images for 0.2). Pixels are scaled from 0..16 to [0, 1]. The same seed gives
+    the same split; the arrays are fresh copies, yours to change.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    try:
+        f = float(test_fraction)
+    except (TypeError, ValueError):
+        raise TypeError(f"test_fraction must be a number in (0, 1), got {test_fraction!r}") from None
+    if isinstance(test_fraction, bool) or not 0.0 < f < 1.0:
+        raise ValueError(f"test_fraction must be a number in (0, 1), got {test_fraction!r}")
+    X, y = _load_digits()
+    n, classes = len(y), 10
+    n_test = int(np.ceil(f * n))  # as scikit-learn rounds it
+    if n_test < classes or n - n_test < classes:
+        raise ValueError(
+            f"test_fraction {test_fraction!r} leaves {n_test} test and {n - n_test} training images of {n}: "
+            f"a stratified split needs at least {classes} in each (one per digit)"
+        )
+    split = _require("sklearn.model_selection").train_test_split
+    X_train, X_test, y_train, y_test = split(X, y, test_size=f, stratify=y, random_state=int(seed))
+    return Digits(X_train, y_train, X_test, y_test, int(seed))

@@ -18,7 +18,16 @@ Three signatures (`signature=None` detects it from the number of parameters):
              y labels in 0..K−1 (the port's) or 1..K (labels=1); X without the bias column
     theta    f(theta, sizes, X, Y, lam) → (J, grad): any depth, unrolled as above; Y one-hot m × K
              (the extra arguments are what scipy.optimize.minimize(f, theta0, args=…, jac=True) passes)
+             or f(theta) → (J, grad): one parameter (the only one without a default), a closure over
+             the learner's own X, y and λ; `sizes` required (to split θ into the Θ^(l) and name entries)
     thetas   f(thetas, X, Y, lam) → (J, grads): lists of Θ^(l) matrices, s_{l+1} × (s_l + 1)
+
+The one-parameter f(theta) runs on data chainrule does not have, so it cannot know the right cost
+nor run the mistakes on it: its gradient is checked against central differences of its own cost
+(2n + 1 calls for n Θ entries, each in the child with the time limit, all within
+`overall_timeout`) at θ from the course's random initialization for `sizes` and `seed`, and the
+report (an `OwnDataReport`) says that naming the mistake needs the data: the five-parameter form
+or the course's signature.
 
 The network: without `sizes`, the course's 3-5-3 gradient-check set-up (its sin initialization,
 m = 5, labels 1 + (i mod 3)); with `sizes`, Θ's from the course's random initialization and a
@@ -32,6 +41,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -47,6 +57,7 @@ __all__ = [
     "check_backprop",
     "assert_backprop",
     "BackpropReport",
+    "OwnDataReport",
     "RunReport",
     "LayerRow",
     "Entry",
@@ -56,6 +67,8 @@ __all__ = [
     "SIGNATURES",
     "MAX_PARAMETERS",
     "TOLERANCE",
+    "OWN_TOLERANCE",
+    "OVERALL_TIMEOUT",
 ]
 
 SIGNATURES = ("course", "theta", "thetas")
@@ -65,10 +78,15 @@ TOLERANCE = 1e-9  # the course's bar for ‖a − b‖/‖a + b‖
 ABS_FLOOR = 1e-12  # a layer whose every entry is within this of the reference is right whatever the ratio says
 REFERENCE_TOLERANCE = 1e-7  # matrix vs engine and vs central differences (ε = 1e-4), before anything is judged
 WIDTH = 100
+EPSILON = 1e-4  # the course's ε for central differences
+OWN_TOLERANCE = 1e-7  # theirs vs central differences of their own cost: as accurate as those are (about 1e-10 here)
+OWN_ABS_FLOOR = 1e-10  # × max(1, |J|): central differences' rounding is about 1e-16 |J| / ε ≈ 1e-12 |J|
+OVERALL_TIMEOUT = 300.0  # seconds for the 2n + 1 calls of a one-parameter f(theta)
 
 _CALLS = {
     "course": "(nn_params, input_layer_size, hidden_layer_size, num_labels, X, y, lambda_) → (J, grad)",
     "theta": "(theta, sizes, X, Y, lam) → (J, grad)",
+    "theta1": "(theta) → (J, grad)",
     "thetas": "(thetas, X, Y, lam) → (J, grads)",
 }
 _NARGS = {"course": 7, "theta": 5, "thetas": 4}
@@ -122,26 +140,29 @@ def random_problem(
 
 
 class LayerRow(NamedTuple):
-    """One Θ^(l): their gradient against the reference."""
+    """One Θ^(l): their gradient against the reference (or against central differences of their cost)."""
 
     layer: int
     shape: tuple[int, int]
     max_abs: float
     relative: float
+    tolerance: float = TOLERANCE
+    floor: float = ABS_FLOOR
 
     @property
     def ok(self) -> bool:
-        return self.relative < TOLERANCE or self.max_abs < ABS_FLOOR
+        return self.relative < self.tolerance or self.max_abs < self.floor
 
 
 class Entry(NamedTuple):
-    """One entry of ∂J/∂Θ^(layer): row j (1-based: neuron j of layer+1), column i (0: the bias)."""
+    """One entry of ∂J/∂Θ^(layer): row j (1-based: neuron j of layer+1), column i (0: the bias).
+    `reference` is None for a one-parameter f(theta): on the learner's own data there is none."""
 
     layer: int
     j: int
     i: int
     theirs: float
-    reference: float
+    reference: float | None
     numerical: float
 
     @property
@@ -514,9 +535,21 @@ def _where(runs: list[RunReport]) -> list[str]:
 # ---------------------------------------------------------------- calling and reading their function
 
 
+def _one_parameter(parameters: list[tuple[str, bool]] | None) -> bool:
+    """f(theta), or f(theta, X=X, …): only the first parameter without a default (a closure over their data)."""
+    return (
+        parameters is not None
+        and bool(parameters)
+        and [d for _, d in parameters].count(False) == 1
+        and (not parameters[0][1])
+    )
+
+
 def _detect(parameters: list[tuple[str, bool]] | None) -> str:
     if parameters is None:
         return "course"
+    if _one_parameter(parameters):
+        return "theta"
     n = len(parameters)
     for sig in ("course", "theta", "thetas"):
         if n == _NARGS[sig]:
@@ -524,8 +557,8 @@ def _detect(parameters: list[tuple[str, bool]] | None) -> str:
     names = ", ".join(name for name, _ in parameters)
     raise ValueError(
         f"the function takes {n} parameter{'s' * (n != 1)} ({names}); the check calls "
-        f"{_CALLS['course']} [course], {_CALLS['theta']} [theta] or {_CALLS['thetas']} [thetas]: "
-        "pass --signature (signature=) if it takes those under other names"
+        f"{_CALLS['course']} [course], {_CALLS['theta']} or {_CALLS['theta1']} [theta] or "
+        f"{_CALLS['thetas']} [thetas]: pass --signature (signature=) if it takes those under other names"
     )
 
 
@@ -555,20 +588,29 @@ def _what(x: Any) -> str:
     return f"a {type(x).__name__}"
 
 
-def _read_result(value: Any, signature: str, p: Problem) -> tuple[float | None, list[np.ndarray] | None, str | None]:
-    """(J, their gradient as Θ-shaped matrices, None) or (…, None, what is wrong with what they returned)."""
+def _read_cost(value: Any) -> tuple[float | None, str | None]:
+    """(J, None) from a returned pair (J, grad), J possibly not finite; or (None, what is wrong)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         n = f" of {len(value)} items" if isinstance(value, (tuple, list)) else ""
-        return None, None, f"it returned {_what(value)}{n}; expected a pair (J, grad)"
-    J, grad = value
+        return None, f"it returned {_what(value)}{n}; expected a pair (J, grad)"
+    J = value[0]
     try:
         Ja = np.asarray(J, dtype=float)
     except (TypeError, ValueError):
-        return None, None, f"J is {_what(J)}, not a number"
+        return None, f"J is {_what(J)}, not a number"
     if Ja.size != 1:
-        return None, None, f"J is {_what(J)}; expected one number (the cost)"
-    cost = float(Ja.reshape(()))
-    shapes = p.shapes
+        return None, f"J is {_what(J)}; expected one number (the cost)"
+    return float(Ja.reshape(())), None
+
+
+def _read_result(
+    value: Any, signature: str, shapes: Sequence[tuple[int, int]], order: str | None
+) -> tuple[float | None, list[np.ndarray] | None, str | None]:
+    """(J, their gradient as Θ-shaped matrices, None) or (…, None, what is wrong with what they returned)."""
+    cost, problem = _read_cost(value)
+    if problem is not None:
+        return None, None, problem
+    grad = value[1]
     n = sum(r * c for r, c in shapes)
     if signature == "thetas":
         if not isinstance(grad, (tuple, list)) or len(grad) != len(shapes):
@@ -600,7 +642,7 @@ def _read_result(value: Any, signature: str, p: Problem) -> tuple[float | None, 
             return cost, None, f"grad has {g.size} entries, expected {n} = {_sizes_text(shapes)}"
         if g.ndim > 1 and sorted(g.shape)[-1] != n:
             return cost, None, f"grad has shape {g.shape}, expected a vector of {n} = {_sizes_text(shapes)}"
-        mats = mistakes.reroll(g.ravel(), shapes, p.order or "C")
+        mats = mistakes.reroll(g.ravel(), shapes, order or "C")
     bad = [(l, r, c) for l, G in enumerate(mats, start=1) for (r, c), v in np.ndenumerate(G) if not np.isfinite(v)]
     if bad:
         names = ", ".join(entry_name(l, r + 1, c)[0] for l, r, c in bad[:4]) + (", …" if len(bad) > 4 else "")
@@ -651,7 +693,7 @@ def _check_options(signature, sizes, lams, order, labels, m, seed, activation, o
             f"the cross-entropy cost needs outputs in [0, 1], which only a sigmoid output layer gives; "
             f"got output_activation {output_activation!r}"
         )
-    lams = [lams] if isinstance(lams, (int, float)) else list(lams)
+    lams = [0.0, 3.0] if lams is None else [lams] if isinstance(lams, (int, float)) else list(lams)
     if not lams:
         raise ValueError("lams must list at least one λ")
     for lam in lams:
@@ -665,7 +707,8 @@ def _check_options(signature, sizes, lams, order, labels, m, seed, activation, o
         if n > MAX_PARAMETERS:
             raise ValueError(
                 f"sizes {sizes} have {n} Θ entries; a gradient check needs a small network "
-                f"(at most {MAX_PARAMETERS}): the numerical gradient costs two cost evaluations per entry"
+                f"(at most {MAX_PARAMETERS}): the numerical gradient costs two cost evaluations per entry "
+                f"(for a one-parameter f(theta), 2n + 1 = {2 * n + 1} calls of it; at most {2 * MAX_PARAMETERS + 1})"
             )
     return [float(x) for x in lams]
 
@@ -674,7 +717,7 @@ def check_backprop(
     fn: Callable | str,
     signature: str | None = None,
     sizes: Sequence[int] | None = None,
-    lams: Sequence[float] = (0.0, 3.0),
+    lams: Sequence[float] | None = None,
     order: str = "C",
     labels: int = 0,
     m: int = 5,
@@ -683,12 +726,19 @@ def check_backprop(
     output_activation: str | None = None,
     loss: str = "cross_entropy",
     timeout: float = 10.0,
-) -> BackpropReport:
+    overall_timeout: float = OVERALL_TIMEOUT,
+) -> BackpropReport | OwnDataReport:
     """Run the learner's function `fn` (a callable or "FILE.py:NAME") and compare it with the reference.
 
+    `lams`: the λ's to run (default λ = 0 and 3); `timeout`: seconds per call of their function;
+    `overall_timeout`: seconds for all 2n + 1 calls of a one-parameter f(theta), which returns an
+    `OwnDataReport` (`sizes` required; `lams`, `labels`, the units and the loss do not apply).
     ValueError for usage mistakes (no such file or function, options that do not fit); anything
     their code does — raise, hang, exit, return the wrong thing — ends up in the report instead.
     """
+    if not (isinstance(overall_timeout, (int, float)) and overall_timeout > 0):
+        raise ValueError(f"overall_timeout must be a number of seconds > 0, got {overall_timeout!r}")
+    lams_given = lams is not None
     lams = _check_options(signature, sizes, lams, order, labels, m, seed, activation, output_activation, loss)
     sandbox = Sandbox(fn, timeout)
     with sandbox:
@@ -702,6 +752,16 @@ def check_backprop(
             )  # fmt: skip
         detected = signature is None
         signature = signature or _detect(sandbox.parameters)
+        if signature == "theta" and _one_parameter(sandbox.parameters):
+            given = {
+                "λ (lams=, --lam)": lams_given,
+                "labels (--labels)": labels != 0,
+                "activation (--activation)": activation != "sigmoid",
+                "output_activation (--output-activation)": output_activation not in (None, "sigmoid"),
+                "loss (--loss)": loss != "cross_entropy",
+            }
+            _check_own_options(sandbox.parameters[0][0], sizes, [k for k, v in given.items() if v])
+            return _check_own(sandbox, detected, sizes, order, seed, overall_timeout)
         if not _fits(sandbox.parameters, _NARGS[signature]):
             names = ", ".join(name for name, _ in sandbox.parameters)
             raise ValueError(f"{sandbox.description} takes ({names}), which cannot be called as {_CALLS[signature]}")
@@ -734,7 +794,7 @@ def check_backprop(
                 )
             outcome = sandbox.call(*_arguments(signature, p, lam, labels))
             if outcome.returned:
-                cost, grads, problem = _read_result(outcome.value, signature, p)
+                cost, grads, problem = _read_result(outcome.value, signature, p.shapes, p.order)
             else:
                 cost, grads, problem = None, None, _outcome_text(outcome)
             runs.append(RunReport(lam, problem, cost, ref_cost, grads, ref, num))
@@ -779,7 +839,251 @@ def _outcome_text(o: Outcome) -> str:
     return o.message
 
 
-def assert_backprop(fn: Callable | str, **kwargs: Any) -> BackpropReport:
+# ---------------------------------------------------------------- a one-parameter f(theta) on the learner's own data
+
+
+class OwnDataReport:
+    """The result of `check_backprop` on a one-parameter f(theta): a closure over the learner's own X, y, λ.
+
+    chainrule has not their data, so the only reference is their own cost: their gradient at θ
+    against central differences of it (`numerical`, ε = 1e-4). `ok` is the verdict; there is no
+    diagnosis (`mistakes` is empty): naming the mistake needs the data.
+    """
+
+    signature = "theta"
+    diagnosis = None
+
+    def __init__(
+        self,
+        function: str,
+        detected: bool,
+        sizes: Sequence[int],
+        order: str,
+        seed: int,
+        theta: np.ndarray,
+        cost: float | None,
+        gradients: list[np.ndarray] | None,
+        numerical: list[np.ndarray] | None,
+        problem: str | None,
+        calls: int,
+        output: str = "",
+    ) -> None:
+        self.function = function
+        self.detected = detected
+        self.sizes = list(sizes)
+        self.order = order
+        self.seed = seed
+        self.theta = theta  # the point of the check, unrolled in `order`
+        self.cost = cost  # theirs at θ
+        self.gradients = gradients  # theirs at θ, in the Θ shapes
+        self.numerical = numerical  # central differences of their cost at θ, in the Θ shapes
+        self.problem = problem  # what went wrong calling them, else None
+        self.calls = calls
+        self.output = output
+
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        return [(b, a + 1) for a, b in zip(self.sizes, self.sizes[1:])]
+
+    @property
+    def layers(self) -> list[LayerRow]:
+        if self.gradients is None or self.numerical is None:
+            return []
+        floor = OWN_ABS_FLOOR * max(1.0, abs(self.cost or 0.0))
+        return [
+            LayerRow(l, N.shape, float(np.max(np.abs(G - N))), _relative(G, N), OWN_TOLERANCE, floor)
+            for l, (G, N) in enumerate(zip(self.gradients, self.numerical), start=1)
+        ]
+
+    @property
+    def relative(self) -> float | None:
+        """‖theirs − numerical‖/‖theirs + numerical‖ over every entry (the course's one number)."""
+        if self.gradients is None or self.numerical is None:
+            return None
+        return _relative(mistakes.unroll(self.gradients), mistakes.unroll(self.numerical))
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and bool(self.layers) and all(r.ok for r in self.layers)
+
+    @property
+    def mistakes(self) -> frozenset[str]:
+        return frozenset()
+
+    def worst(self, n: int = 5) -> list[Entry]:
+        """The n entries where theirs is farthest from the central differences of their cost."""
+        if self.gradients is None or self.numerical is None:
+            return []
+        found = []
+        for l, (G, N) in enumerate(zip(self.gradients, self.numerical), start=1):
+            for (r, c), d in np.ndenumerate(np.abs(G - N)):
+                found.append((d, Entry(l, r + 1, c, float(G[r, c]), None, float(N[r, c]))))
+        found.sort(key=lambda t: -t[0])
+        return [e for d, e in found[:n] if d > 0.0]
+
+    def __repr__(self) -> str:
+        dims = "-".join(map(str, self.sizes))
+        return f"OwnDataReport({self.function}, theta on your own data, {dims}: {'right' if self.ok else 'wrong'})"
+
+    def __str__(self) -> str:
+        how = "detected" if self.detected else "given"
+        dims = "-".join(map(str, self.sizes))
+        n = sum(r * c for r, c in self.shapes)
+        major = "row" if self.order == "C" else "column"
+        lines = [
+            f"chainrule check: {self.function}, signature theta ({how})",
+            f"  called as {_CALLS['theta1']}: one parameter, a closure over your own X, y and λ",
+            f"  theta and grad unrolled {major}-major (order {self.order}), split by sizes {dims}: "
+            f"{_sizes_text(self.shapes)} = {n} entries",
+            f"θ: the course's random initialization for {dims} (uniform in ±√6/√(s_l + s_{{l+1}})), seed {self.seed}",
+            f"reference: central differences of your own cost, ε = 1e-4 (2n + 1 = {2 * n + 1} calls); "
+            f"ok below {_sci(OWN_TOLERANCE)}",
+            "λ: yours, fixed inside your function (the runs at λ = 0 and λ > 0 do not apply)",
+            "",
+        ]
+        if self.cost is not None:
+            lines.append(f"your cost at θ  {self.cost:<15.10f} (not checked: the right value needs your data)")
+        if self.problem is not None:
+            text = self.problem.splitlines()
+            if len(text) > 14:
+                text = text[:2] + ["…"] + text[-11:]
+            lines += text[:1] + ["  " + t for t in text[1:]]
+        for row in self.layers:
+            shape = f"{row.shape[0]}×{row.shape[1]}"
+            lines.append(
+                f"Θ^({row.layer}) {shape:<6}  max |diff| {row.max_abs:9.3e}   ‖diff‖/‖sum‖ {row.relative:9.3e}   "
+                f"{'ok' if row.ok else 'WRONG'}"
+            )
+        if self.layers and not self.ok:
+            entries = self.worst(5)
+            w = max(len(e.meaning) for e in entries) + 1
+            lines += ["", "the entries farthest from the central differences of your cost:"]
+            lines.append(f"  {'entry':<13}{'':{w}}{'theirs':>12}{'numerical':>12}")
+            for e in entries:
+                lines.append(f"  {e.name:<13}{e.meaning:<{w}}{e.theirs:>12.4e}{e.numerical:>12.4e}")
+            lines += [
+                "",
+                "diagnosis: naming the mistake needs the data: check f(theta, sizes, X, Y, lam) or nnCostFunction",
+            ]
+        if self.output.strip():
+            printed = self.output.strip().splitlines()
+            first = printed[0] if len(printed[0]) <= 60 else printed[0][:57] + "..."
+            lines.append(f"(your code printed {len(printed)} line{'s' * (len(printed) != 1)}; the first: {first!r})")
+        if self.ok:
+            lines.append(
+                f"verdict: RIGHT — your gradient is the gradient of your cost (‖diff‖/‖sum‖ {self.relative:.1e} "
+                f"over {n} entries)"
+            )
+        elif self.problem is not None:
+            lines.append("verdict: WRONG — your function did not return a usable (J, grad) at every θ it was given")
+        else:
+            lines.append("verdict: WRONG — your gradient is not the gradient of your cost")
+        return "\n".join(lines)
+
+
+def _sci(x: float) -> str:
+    """1e-07 → "1e-7"."""
+    return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _check_own_options(parameter: str, sizes: Sequence[int] | None, given: list[str]) -> None:
+    if sizes is None:
+        raise ValueError(
+            f"a one-parameter function f({parameter}) runs on your own data: pass its layer sizes "
+            "(sizes=[3, 5, 3], --sizes 3,5,3) so chainrule can build θ and name its entries Θ^(l)_{j,i}"
+        )
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} do{'es' * (len(given) == 1)} not apply to a one-parameter f({parameter}): it computes "
+            "its own cost on its own data with its own λ; to run chainrule's λ's, labels, units or costs, "
+            "check f(theta, sizes, X, Y, lam) or the course's nnCostFunction"
+        )
+
+
+def _entry_of(k: int, shapes: Sequence[tuple[int, int]], order: str) -> str:
+    """The name of entry k of θ unrolled in `order`: "Θ^(l)_{j,i}"."""
+    for l, (r, c) in enumerate(shapes, start=1):
+        if k < r * c:
+            row, col = np.unravel_index(k, (r, c), order=order)
+            return entry_name(l, int(row) + 1, int(col))[0]
+        k -= r * c
+    raise IndexError(k)
+
+
+def _check_own(
+    sandbox: Sandbox, detected: bool, sizes: Sequence[int], order: str, seed: int, overall_timeout: float
+) -> OwnDataReport:
+    """Their f(theta) at θ, then at θ ± ε e_k for every k: 2n + 1 calls, each with the per-call limit."""
+    sizes = list(sizes)
+    dims = "-".join(map(str, sizes))
+    thetas = matrix.random_thetas(sizes, seed=seed)
+    shapes = [T.shape for T in thetas]
+    theta = mistakes.unroll(thetas, order)
+    n = theta.size
+    report = dict(function=sandbox.description, detected=detected, sizes=sizes, order=order, seed=seed, theta=theta)
+
+    def done(cost=None, grads=None, num=None, problem=None, calls=1) -> OwnDataReport:
+        return OwnDataReport(**report, cost=cost, gradients=grads, numerical=num, problem=problem, calls=calls,
+                             output=sandbox.output)  # fmt: skip
+
+    start = time.monotonic()
+    outcome = sandbox.call(theta.copy())
+    first = time.monotonic() - start
+    size_hint = (
+        f"θ has {n} entries = {_sizes_text(shapes)} (sizes {dims}): if your function expects another\n"
+        "number, pass its layer sizes (--sizes)"
+    )
+    if not outcome.returned:
+        return done(problem=f"at θ: {_outcome_text(outcome)}\n{size_hint}")
+    value = outcome.value
+    if isinstance(value, (tuple, list)) and len(value) == 2 and not isinstance(value[1], (tuple, list)):
+        try:
+            size = np.asarray(value[1], dtype=float).size
+        except (TypeError, ValueError):
+            size = n  # not numbers: _read_result says so
+        if size != n:
+            raise ValueError(
+                f"{sandbox.description} returned a gradient of {size} entries, but sizes {dims} give θ "
+                f"{n} entries ({_sizes_text(shapes)}): pass the layer sizes of your network (--sizes)"
+            )
+    cost, grads, problem = _read_result(value, "theta", shapes, order)
+    if problem is not None:
+        return done(cost, None, None, f"at θ: {problem}")
+    estimate = first * 2 * n
+    if estimate > overall_timeout:
+        raise ValueError(
+            f"one call of {sandbox.description} took {first:.2g} s: the {2 * n} more calls of central differences "
+            f"would take about {estimate:.0f} s, over the overall limit of {overall_timeout:g} s; check it on a "
+            "smaller batch or smaller sizes (or raise overall_timeout)"
+        )
+    numerical = np.empty(n)
+    for k in range(n):
+        costs = []
+        for sign in (1.0, -1.0):
+            point = theta.copy()
+            point[k] += sign * EPSILON
+            where = f"at θ {'+' if sign > 0 else '−'} ε at {_entry_of(k, shapes, order)}"
+            o = sandbox.call(point)
+            if not o.returned:
+                return done(cost, grads, None, f"{where}: {_outcome_text(o)}", 2 + 2 * k + (sign < 0))
+            J, problem = _read_cost(o.value)
+            if problem is None and not math.isfinite(J):
+                problem = f"J is {J}"
+            if problem is not None:
+                return done(cost, grads, None, f"{where}: {problem}", 2 + 2 * k + (sign < 0))
+            costs.append(J)
+        numerical[k] = (costs[0] - costs[1]) / (2 * EPSILON)
+        elapsed = time.monotonic() - start
+        if elapsed > overall_timeout and k < n - 1:
+            raise ValueError(
+                f"the check stopped after {2 * k + 3} of {2 * n + 1} calls of {sandbox.description} "
+                f"({elapsed:.0f} s): over the overall limit of {overall_timeout:g} s; check it on a smaller batch "
+                "or smaller sizes (or raise overall_timeout)"
+            )
+    return done(cost, grads, mistakes.reroll(numerical, shapes, order), None, 2 * n + 1)
+
+
+def assert_backprop(fn: Callable | str, **kwargs: Any) -> BackpropReport | OwnDataReport:
     """`check_backprop(fn, **kwargs)`, raising AssertionError with the whole report unless it is right."""
     report = check_backprop(fn, **kwargs)
     if not report.ok:

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral, Real
 
-from autograd import Value
+from autograd import Value, total
 
 __all__ = [
     "mse",
@@ -106,7 +106,12 @@ def mse(outputs: Outputs, targets: Targets) -> Value:
     a, y, m, _ = _batch(outputs, targets, "mse")
     diffs = [ai.data - yi for ai, yi in zip(a, y)]
     J = sum(d * d for d in diffs) / (2 * m)
-    return Value.from_op(J, a, [d / m for d in diffs], "mse", label="J")
+    return Value.from_op(J, a, [d / m for d in diffs], "mse", label="J", rule=lambda node: _mse_rule(node, y, m))
+
+
+def _mse_rule(node: Value, y: list[float], m: int) -> list[Value]:
+    """mse's ∂J/∂aₖ = (aₖ − yₖ)/m as Values, for derivatives of derivatives (`autograd.grad`)."""
+    return [(a - yk) / m for a, yk in zip(node.parents, y)]
 
 
 def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
@@ -132,7 +137,15 @@ def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
         p = min(max(p, CLIP), 1.0 - CLIP)
         J -= yi * math.log(p) + (1.0 - yi) * math.log(1.0 - p)
         grads.append(-(yi / p - (1.0 - yi) / (1.0 - p)) / m)
-    return Value.from_op(J / m, a, grads, "cross_entropy", label="J")
+    return Value.from_op(J / m, a, grads, "cross_entropy", label="J", rule=lambda node: _cross_entropy_rule(node, y, m))
+
+
+def _cross_entropy_rule(node: Value, y: list[float], m: int) -> list[Value | float]:
+    """cross_entropy's ∂J/∂aₖ as Values; at a clipped output a constant (J is flat in a there)."""
+    return [
+        -(yk / a - (1.0 - yk) / (1.0 - a)) / m if CLIP <= a.data <= 1.0 - CLIP else d
+        for a, yk, d in zip(node.parents, y, node.local_grads)
+    ]
 
 
 def hinge(outputs: Outputs, targets: Targets) -> Value:
@@ -156,7 +169,8 @@ def hinge(outputs: Outputs, targets: Targets) -> Value:
         else:  # a NaN output is no perfect score: J and the slope are NaN
             J += margin
             grads.append(margin)
-    return Value.from_op(J / m, a, grads, "hinge", label="J")
+    # ∂J/∂aₖ is a constant (−yₖ/m or 0): hinge's second derivative is 0 (at the kink too, as relu's).
+    return Value.from_op(J / m, a, grads, "hinge", label="J", rule=lambda node: node.local_grads)
 
 
 def softmax_cross_entropy(outputs: Outputs, targets: Targets) -> Value:
@@ -179,7 +193,22 @@ def softmax_cross_entropy(outputs: Outputs, targets: Targets) -> Value:
         for t, e, yk in zip(logits, exps, ys):
             J -= yk * (t - top - log_norm)  # −yₖ log pₖ
             grads.append((e / norm * total_y - yk) / m)
-    return Value.from_op(J / m, a, grads, "softmax_cross_entropy", label="J")
+    rule = lambda node: _softmax_cross_entropy_rule(node, y, m, k)  # noqa: E731
+    return Value.from_op(J / m, a, grads, "softmax_cross_entropy", label="J", rule=rule)
+
+
+def _softmax_cross_entropy_rule(node: Value, y: list[float], m: int, k: int) -> list[Value]:
+    """softmax_cross_entropy's ∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m as Values, p = softmax(a) built from exp nodes."""
+    grads = []
+    for i in range(0, m * k, k):
+        logits = node.parents[i : i + k]
+        top = max(v.data for v in logits)  # a constant shift: softmax does not change, exp cannot overflow
+        exps = [(v - top).exp() for v in logits]
+        norm = total(exps)
+        ys = y[i : i + k]
+        total_y = sum(ys)
+        grads.extend((e / norm * total_y - yk) / m for e, yk in zip(exps, ys))
+    return grads
 
 
 def l2(model_or_weights: object, lam: float, m: int) -> Value:
@@ -210,7 +239,8 @@ def l2(model_or_weights: object, lam: float, m: int) -> Value:
         raise TypeError(
             f"l2: weights must be Values (a model's weights()), but entry {i} is {type(w).__name__}"
         ) from None
-    return Value.from_op(R, weights, [lam * w.data / m for w in weights], "l2", label="L2")
+    grads = [lam * w.data / m for w in weights]
+    return Value.from_op(R, weights, grads, "l2", label="L2", rule=lambda node: [lam * w / m for w in node.parents])
 
 
 LOSSES: dict[str, Callable[..., Value]] = {

@@ -52,9 +52,11 @@ CLIP = 1e-12  # cross_entropy clips a to [CLIP, 1 − CLIP], as nn.cross_entropy
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # e^(−|z|) never overflows; split by sign so neither branch divides by inf
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # e^(−|z|) never overflows; by sign, 1/(1 + e) or e/(1 + e), so neither branch divides by inf
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # one division: the same floats as dividing each branch
 
 
 def _tanh(z: np.ndarray) -> np.ndarray:
@@ -175,7 +177,9 @@ def _check_X(X, thetas: list[np.ndarray]) -> np.ndarray:
     want = thetas[0].shape[1] - 1
     if X.shape[1] != want:
         raise ValueError(f"X has {X.shape[1]} columns but Θ^(1) expects {want} inputs")
-    if not np.all(np.isfinite(X)):
+    # A sum is one pass with no temporary; it is finite exactly when every entry is, unless finite
+    # entries overflow it, and then the entry-by-entry check decides. (Saves ~1/10 of a backprop.)
+    if not np.isfinite(np.sum(X)) and not np.all(np.isfinite(X)):
         raise ValueError("X has non-finite entries")
     return X
 
@@ -194,7 +198,8 @@ def _check_Y(Y, m: int, k: int) -> np.ndarray:
 
 
 def _bias(A: np.ndarray) -> np.ndarray:
-    """[1, A]: the course's bias unit, a column of ones in front."""
+    """[1, A]: the course's bias unit, a column of ones in front (a copy of A: the hot paths below
+    add the bias column of Θ instead, which gives the same sums without copying the batch)."""
     return np.hstack([np.ones((A.shape[0], 1)), A])
 
 
@@ -216,7 +221,10 @@ def _forward(thetas: list[np.ndarray], X: np.ndarray, activation: str, output_ac
     a, z = [X], [None]
     last = len(thetas) - 1
     for l, T in enumerate(thetas):
-        Z = _bias(a[-1]) @ T.T  # m × (s_l + 1) times (s_l + 1) × s_{l+1}
+        # [1, a] Θᵀ = a Θ[:, 1:]ᵀ + Θ[:, 0]: one BLAS product on the batch as it is (Θ[:, 1:]ᵀ is a
+        # strided view BLAS reads directly), then the biases broadcast in place; no copy of a.
+        Z = a[-1] @ T[:, 1:].T  # m × s_l times s_l × s_{l+1}
+        Z += T[:, 0]
         g = _ACTIVATIONS[output_activation if l == last else activation]
         z.append(Z)
         a.append(g(Z))
@@ -285,9 +293,13 @@ def backprop(
     delta = dJ_da * g_prime(fw.z[L], fw.a[L])  # δ^(L) = ∂J/∂a ⊙ g'(z^(L)),  m × s_L
     for i in range(L - 1, -1, -1):  # Θ^(i+1) maps layer i+1 → i+2; delta is δ^(i+2)
         deltas[i] = delta
-        grads[i] = delta.T @ _bias(fw.a[i])  # s_{i+2} × (s_{i+1} + 1), summed over the m samples
+        # δᵀ [1, a] = [Σ δ, δᵀ a]: s_{i+2} × (s_{i+1} + 1), summed over the m samples
+        G = np.empty_like(thetas[i])
+        G[:, 0] = delta.sum(axis=0)
+        G[:, 1:] = delta.T @ fw.a[i]
         if lam:
-            grads[i][:, 1:] += (lam / m) * thetas[i][:, 1:]
+            G[:, 1:] += (lam / m) * thetas[i][:, 1:]
+        grads[i] = G
         if i:
             # δ^(i+1) = (δ^(i+2) Θ^(i+1)) without the bias column, ⊙ g'(z^(i+1))
             delta = (delta @ thetas[i])[:, 1:] * _DERIVATIVES[activation](fw.z[i], fw.a[i])

@@ -94,6 +94,24 @@ def test_stepping_backward_through_the_2_2_2_network_gives_the_engines_grads(tab
     assert s["after"] == grads[a1]
 
 
+def test_a_gradient_graph_steps_to_its_second_derivatives_with_readable_names(tab, tmp_path):
+    from autograd import grad, hessian
+
+    x, y = Value(0.7, label="x"), Value(-0.9, label="y")
+    f = (x * y).tanh() + x * x * y
+    f.label = "f"
+    dfdx, _ = grad(f, [x, y], create_graph=True)  # its root is labelled ∂f/∂x
+    edges, grads = engine_backward(dfdx)
+    tab.open(explore(dfdx).save(tmp_path / "grad.html"))
+    result = tab.js(REPLAY)
+    check_replay(result, edges, grads)
+    H = hessian(f, [x, y])
+    order = topological_order(dfdx)
+    assert math.isclose(grads[order.index(x)], H[0][0], rel_tol=1e-14)
+    line = tab.js("() => { chainrule.reset(); chainrule.step(); return chainrule.line(); }")
+    assert "∂(∂f/∂x)/∂" in line and "∂∂f" not in line  # a quotient's name in parentheses
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(root=expression_graphs())
 def test_random_expression_graphs_step_to_the_engines_grads(tab, tmp_path_factory, root):

@@ -10,8 +10,11 @@ network worked out by hand.
 from __future__ import annotations
 
 import math
+import re
+import runpy
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ import pytest
 from nn import gradcheck, matrix, mistakes
 from nn.cli import main
 from nn.gradcheck import assert_backprop, check_backprop, entry_name
-from tests.learners import correct
+from tests.learners import correct, gprime_of_a
 
 LEARNERS = Path(__file__).resolve().parent / "learners"
 ROOT = LEARNERS.parent.parent
@@ -492,3 +495,146 @@ def test_the_course_signature_on_a_random_network_of_other_sizes():
     assert "network 4-6-3, random" in str(report) and report.problem.m == 7
     assert sorted(set(report.problem.labels.tolist())) == [0, 1, 2]  # every class present
     assert check_backprop(learner("correct"), sizes=[4, 6, 3], m=7, seed=2).ok
+
+
+# ---------------------------------------------------------------- a one-parameter f(theta) on the learner's own data
+
+OWN = LEARNERS / "own_data.py"
+
+
+@pytest.fixture(scope="module")
+def own_data():
+    """The learner's batch and λ, read from their file as the child reads it (its folder on sys.path)."""
+    before = set(sys.modules)
+    sys.path.insert(0, str(LEARNERS))
+    try:
+        ns = runpy.run_path(str(OWN))
+    finally:
+        sys.path.remove(str(LEARNERS))
+        for name in set(sys.modules) - before:  # their `import correct`: not left behind for other tests
+            del sys.modules[name]
+    return ns["X"], ns["Y"], ns["LAM"]
+
+
+def test_a_right_one_parameter_closure_agrees_with_central_differences_of_its_own_cost(own_data):
+    X, Y, lam = own_data
+    report = check_backprop(f"{OWN}:cost", sizes=[3, 5, 3])
+    assert isinstance(report, gradcheck.OwnDataReport) and report.signature == "theta" and report.detected
+    assert report.ok and report.calls == 2 * 38 + 1 and report.mistakes == frozenset()
+    # the point: the course's random initialization for 3-5-3, seed 0
+    thetas = matrix.random_thetas([3, 5, 3], seed=0)
+    np.testing.assert_array_equal(report.theta, mistakes.unroll(thetas))
+    # an independent reference on their data: the matrix implementation's cost and gradient
+    ref = matrix.backprop(thetas, X, Y, loss="cross_entropy", lam=lam)
+    assert math.isclose(report.cost, ref.cost, rel_tol=1e-12)
+    for N, G in zip(report.numerical, ref.gradients):
+        np.testing.assert_allclose(N, G, rtol=1e-6, atol=1e-9)
+    assert 1e-12 < report.relative < 1e-9  # about 1e-10: central differences with ε = 1e-4
+    assert all(1e-12 < row.relative < 1e-9 for row in report.layers)
+    text = str(report)
+    assert "signature theta (detected)" in text and "verdict: RIGHT" in text
+    assert text.count("λ = 0 and λ > 0 do not apply") == 1 and "seed 0" in text
+    lines = text.splitlines()
+    assert len(lines) <= 40 and max(len(line) for line in lines) <= 100, text
+    # data passed as defaults: still one parameter without a default, called as f(theta)
+    assert check_backprop(f"{OWN}:cost_and_more", sizes=[3, 5, 3]).ok
+
+
+def test_a_wrong_one_parameter_closure_names_the_entries_and_says_the_diagnosis_needs_the_data(own_data):
+    X, Y, lam = own_data
+    report = check_backprop(f"{OWN}:cost_gprime_of_a", sizes=[3, 5, 3])
+    assert not report.ok and [row.ok for row in report.layers] == [False, True]  # δ^(3) right, δ^(2) not
+    thetas = matrix.random_thetas([3, 5, 3], seed=0)
+    _, theirs = gprime_of_a.backprop(thetas, X, Y, lam)  # the learner's formula, run here
+    right = matrix.backprop(thetas, X, Y, loss="cross_entropy", lam=lam).gradients
+    diffs = sorted(
+        ((abs(theirs[l][r, c] - right[l][r, c]), entry_name(l + 1, r + 1, c)[0])
+         for l in range(2) for r, c in np.ndindex(right[l].shape)),
+        reverse=True,
+    )  # fmt: skip
+    worst = report.worst(5)
+    assert [e.name for e in worst] == [name for _, name in diffs[:5]]
+    for e in worst:
+        assert e.layer == 1 and e.reference is None
+        assert math.isclose(e.theirs, theirs[0][e.j - 1, e.i], rel_tol=1e-12)
+        assert math.isclose(e.numerical, right[0][e.j - 1, e.i], rel_tol=1e-6)
+    text = str(report)
+    assert all(f"{e.name}  {e.meaning}" in text for e in worst)
+    assert "diagnosis: naming the mistake needs the data" in text and "exactly what" not in text
+    assert "verdict: WRONG — your gradient is not the gradient of your cost" in text
+    # --order F: θ unrolled column by column, their gradient read back the same way to name its entries
+    report = check_backprop(f"{OWN}:cost_gprime_of_a", sizes=[3, 5, 3], order="F")
+    theta = mistakes.unroll(thetas, "F")
+    np.testing.assert_array_equal(report.theta, theta)
+    their_thetas = mistakes.reroll(theta, [(5, 4), (3, 6)], "C")  # how their row-major code reads it
+    _, g = gprime_of_a.backprop(their_thetas, X, Y, lam)
+    for G, want in zip(report.gradients, mistakes.reroll(mistakes.unroll(g), [(5, 4), (3, 6)], "F")):
+        np.testing.assert_array_equal(G, want)
+    assert "unrolled column-major (order F)" in str(report)
+
+
+def test_sizes_that_do_not_fit_the_closure():
+    report = check_backprop(f"{OWN}:cost", sizes=[3, 4, 3])  # θ of 31 entries; their code reshapes 38
+    assert not report.ok and "ValueError: cannot reshape array of size 11 into shape (3,6)" in str(report)
+    assert "θ has 31 entries = 4×4 + 3×5 (sizes 3-4-3)" in str(report)
+    with pytest.raises(ValueError, match=r"returned a gradient of 38 entries, but sizes 3-6-3 give θ 45 entries"):
+        check_backprop(f"{OWN}:cost_padded", sizes=[3, 6, 3])
+    with pytest.raises(ValueError, match=r"pass its layer sizes \(sizes=\[3, 5, 3\], --sizes 3,5,3\)"):
+        check_backprop(f"{OWN}:cost")
+    with pytest.raises(ValueError, match=r"λ \(lams=, --lam\) does not apply to a one-parameter f\(theta\)"):
+        check_backprop(f"{OWN}:cost", sizes=[3, 5, 3], lams=[0.0, 1.0])
+    with pytest.raises(ValueError, match=r"labels \(--labels\), loss \(--loss\) do not apply"):
+        check_backprop(f"{OWN}:cost", sizes=[3, 5, 3], labels=1, loss="mse")
+
+
+def test_the_number_and_the_time_of_the_calls_are_bounded():
+    # 11110 entries: 22221 calls of their function, refused before any
+    with pytest.raises(ValueError, match=r"2n \+ 1 = 22221 calls of it; at most 10001"):
+        check_backprop(f"{OWN}:cost", sizes=[100, 100, 10])
+
+    def slow(theta):  # J = θ·θ, ∂J/∂θ = 2θ; 0.3 s a call
+        time.sleep(0.3)
+        return float(theta @ theta), 2 * theta
+
+    # n = 2 (sizes 1-1): the first call says the other 4 would need about 1.2 s
+    with pytest.raises(ValueError, match=r"the 4 more calls of central differences would take about 1 s, over the "
+                                         r"overall limit of 0.5 s"):  # fmt: skip
+        check_backprop(slow, sizes=[1, 1], overall_timeout=0.5)
+    calls = []
+
+    def slow_later(theta):  # fast at θ, then 0.3 s a call: stopped once past the limit
+        calls.append(1)  # in the child: counts its own calls
+        time.sleep(0.3 * (len(calls) > 1))
+        return float(theta @ theta), 2 * theta
+
+    with pytest.raises(ValueError, match=r"stopped after 3 of 5 calls .* over the overall limit of 0.5 s"):
+        check_backprop(slow_later, sizes=[1, 1], overall_timeout=0.5)
+    report = check_backprop(slow_later, sizes=[1, 1], timeout=0.1)  # each call's own limit, as before
+    assert report.problem.startswith("at θ + ε at Θ^(1)_{1,0}: did not return within 0.1 s")
+    assert not report.ok and "did not return a usable (J, grad)" in str(report)
+
+
+def test_cli_on_a_one_parameter_function(capsys):
+    assert main(["check", "--function", f"{OWN}:cost", "--sizes", "3,5,3"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "called as (theta) → (J, grad): one parameter, a closure over your own X, y and λ" in out
+        and "verdict: RIGHT" in out
+    )
+    assert main(["check", "--function", f"{OWN}:cost_gprime_of_a", "--sizes", "3,5,3"]) == 1
+    assert "Θ^(1)_{" in capsys.readouterr().out
+    assert main(["check", "--function", f"{OWN}:cost", "--sizes", "3,5,3", "--lam", "1"]) == 2
+    assert "λ (lams=, --lam) does not apply" in capsys.readouterr().err
+    assert main(["check", "--function", f"{OWN}:cost"]) == 2
+    assert "pass its layer sizes" in capsys.readouterr().err
+
+
+def test_the_readme_shows_the_report_of_a_one_parameter_closure():
+    # the README's report, digits masked (the last digits of rounding errors vary between NumPy builds)
+    readme = (ROOT / "README.md").read_text()
+    command = "chainrule check --function tests/learners/own_data.py:cost_gprime_of_a --sizes 3,5,3"
+    assert readme.count(command) == 1
+    shown = readme.split(command)[1].split("```")[0]
+    report = check_backprop(f"{OWN.relative_to(ROOT)}:cost_gprime_of_a", sizes=[3, 5, 3])
+    digits = re.compile(r"\d+")
+    assert digits.sub("#", shown.strip()) == digits.sub("#", str(report))

@@ -55,6 +55,21 @@ def test_step_between_forward_and_backward_is_refused(make, fused):
     assert [p.grad for p in model.parameters()] == grads  # refused before touching a grad
 
 
+def test_a_one_layer_network_on_constant_inputs_is_checked_too():
+    # its only z nodes are "Σwc+b" (weights times plain numbers): they keep no weight's data as a
+    # local derivative, but their value, which the stepped weights no longer give
+    model = nn.MLP(2, [1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.5)
+    J = nn.mse([model([0.5, 0.2], constant_inputs=True)], [[1.0]])
+    J.backward()
+    opt.step()
+    with pytest.raises(StaleGraphError, match=r"the graph's 'Σwc\+b' node 'z_1\^\(2\)' holds .*, computed before"):
+        J.backward()
+    J = nn.mse([model([0.5, 0.2], constant_inputs=True)], [[1.0]])
+    opt.zero_grad()
+    J.backward()  # rebuilt after the step: fine
+
+
 def test_the_right_order_works_and_gives_the_gradients_of_the_new_point():
     model = nn.MLP(2, [3, 1], seed=0)
     twin = nn.MLP(2, [3, 1], seed=0)

@@ -3,7 +3,8 @@
 Without --function: the engine, the matrix implementation and central differences on one network
 (or --course, the course's 3-5-3 check). With --function FILE.py:NAME: the learner's cost-and-
 gradient function against those references, the wrong entries named and the mistake diagnosed
-(`nn.gradcheck`). Exit 0 when everything agrees, 1 when not, 2 for bad options or files.
+(`nn.gradcheck`); a one-parameter NAME(theta) over the learner's own data, against central
+differences of its own cost (--sizes required). Exit 0 when everything agrees, 1 when not, 2 for bad options or files.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _run_function(args: argparse.Namespace) -> int:
 
     if args.course:
         raise ValueError("--course and --function are two different checks: pass one of them")
-    lams = (0.0, 3.0) if args.lam is None else (0.0, args.lam) if args.lam > 0 else (0.0,)
+    lams = None if args.lam is None else (0.0, args.lam) if args.lam > 0 else (0.0,)  # None: λ = 0 and 3
     report = gradcheck.check_backprop(
         args.function,
         signature=args.signature,
@@ -95,7 +96,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=layer_sizes,
         default=None,
         help="layer sizes, e.g. 3,5,3 (default); with --function a random network of these sizes "
-        "(default: the course's 3-5-3 set-up)",
+        "(default: the course's 3-5-3 set-up); required for a one-parameter NAME(theta), to split θ into the Θ's",
     )
     p.add_argument("--activation", choices=matrix.ACTIVATIONS, default="sigmoid")
     p.add_argument(
@@ -109,7 +110,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--lam",
         type=float,
         default=None,
-        help="L2 regularization λ (default 0); with --function the λ > 0 run beside λ = 0 (default 3)",
+        help="L2 regularization λ (default 0); with --function the λ > 0 run beside λ = 0 (default 3); "
+        "not with a one-parameter NAME(theta), which fixes its own λ",
     )
     p.add_argument("--m", type=positive_int, default=5, help="samples in the batch (default 5)")
     p.add_argument("--seed", type=int, default=0)
@@ -133,8 +135,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         choices=("course", "theta", "thetas"),
         default=None,
         help="course: NAME(nn_params, input_layer_size, hidden_layer_size, num_labels, X, y, lambda_); "
-        "theta: NAME(theta, sizes, X, Y, lam); thetas: NAME(thetas, X, Y, lam); all → (J, grad). "
-        "Default: detected from the number of parameters",
+        "theta: NAME(theta, sizes, X, Y, lam), or NAME(theta) on your own data (one parameter: its gradient "
+        "against central differences of its own cost; needs --sizes); thetas: NAME(thetas, X, Y, lam); "
+        "all → (J, grad). Default: detected from the number of parameters",
     )
     learner.add_argument(
         "--order",

@@ -132,12 +132,17 @@ chainrule check --function ex4.py:nnCostFunction             # the port: row-maj
 chainrule check --function ex4.py:nnCostFunction --order F   # MATLAB-style column-major unrolling
 chainrule check --function ex4.py:nnCostFunction --labels 1  # y in 1..K
 chainrule check --function mine.py:cost --sizes 4,5,4,3      # cost(theta, sizes, X, Y, lam), any depth
+chainrule check --function mine.py:cost1 --sizes 3,5,3       # cost1(theta): a closure over your own data
 ```
 
 Other signatures: `f(theta, sizes, X, Y, lam) → (J, grad)` for any depth (the arguments
 `scipy.optimize.minimize(f, theta0, args=(sizes, X, Y, lam), jac=True)` passes) and
-`f(thetas, X, Y, lam) → (J, grads)` with lists of matrices. The project's `tests/learners/` holds
-one implementation per classic mistake, each diagnosed as what it is.
+`f(thetas, X, Y, lam) → (J, grads)` with lists of matrices. A one-parameter `f(theta)` that
+captures your own X, y and λ is checked against central differences of *its own* cost (2n + 1
+calls, at θ from the course's random initialization for `--sizes`): chainrule has not your data,
+so it names the wrong entries but not the mistake — pass the data as arguments for that.
+The project's `tests/learners/` holds one implementation per classic mistake, each diagnosed as
+what it is.
 """),
 ("code", r"""
 try:
