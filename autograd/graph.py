@@ -100,6 +100,7 @@ def backward(root: Value) -> None:
     order, seen = _walk(root)
     if _changed:
         _check_fresh(order, seen)
+    del seen  # (not kept alive through the loop below)
     if _value._anomaly_blocks and _value._anomaly_mode.get():
         _backward_checked(root, order)
         return
@@ -179,7 +180,7 @@ _changed: dict[object, tuple[frozenset, tuple, str]] = {}
 # Ops whose node records its factors' data: `*` and `Σwx(+b)` as local derivatives; `Σwc(+b)` (weights
 # times constants) in its own value, which the weights' data now must give again, float for float.
 _CHECKABLE = frozenset({"*", "Σwx", "Σwx+b", "Σwc", "Σwc+b"})
-_NODES_TO_CHECK = 4  # a fresh graph is believed after this many agreeing nodes (one per output neuron)
+_NODES_TO_CHECK = 2  # a fresh graph is believed after this many agreeing nodes (3 µs for a 16-input neuron)
 _MAX_REPORTS = 16  # reports nobody answered (a model trained, never backpropagated again) are dropped oldest first
 
 
@@ -236,8 +237,11 @@ def _moved(node: Value, suspects) -> tuple[Value, float | None] | None:
         return next(((p, None) for p in ps if p in suspects), None)
     if node.op != "*":
         n = (len(ps) - (node.op == "Σwx+b")) // 2
-        # All factors as they were, compared in C: the usual answer, and a fast one.
-        if [w.data for w in ps[:n]] == list(ls[n : 2 * n]) and [x.data for x in ps[n : 2 * n]] == list(ls[:n]):
+        # The weights as they were, compared in C (the usual answer, and a fast one); the inputs
+        # only when one of them is a suspect too (in a network they are activations, not parameters).
+        if ls[n : 2 * n] == tuple([w.data for w in ps[:n]]) and (
+            suspects.isdisjoint(ps[n : 2 * n]) or ls[:n] == tuple([x.data for x in ps[n : 2 * n]])
+        ):
             return None
     for parent, recorded in _recorded_inputs(node):
         now = parent.data

@@ -36,6 +36,7 @@ __all__ = [
 _exp = math.exp
 _log = math.log
 _tanh = math.tanh
+_cosh = math.cosh
 _isfinite = math.isfinite
 
 
@@ -115,12 +116,15 @@ class Value:
             raise TypeError(f"from_op: op must be a str (the op's name), got {type(op).__name__}: {op!r}")
         if label is not None and not isinstance(label, str):
             raise TypeError(f"from_op: label must be a str or None, got {type(label).__name__}: {label!r}")
-        if isinstance(parents, Value) or not isinstance(parents, Iterable):
+        if isinstance(parents, Value) or not hasattr(parents, "__iter__"):
             raise TypeError(f"op {op!r}: parents must be a sequence of Values, got {type(parents).__name__}")
-        if isinstance(local_grads, (str, bytes)) or not isinstance(local_grads, Iterable):
+        if isinstance(local_grads, (str, bytes)) or not hasattr(local_grads, "__iter__"):
             raise TypeError(f"op {op!r}: local_grads must be a sequence of numbers, got {type(local_grads).__name__}")
         parents = tuple(parents)
-        local_grads = tuple(_as_float(d, f"op {op!r}: a local derivative") for d in local_grads)
+        try:
+            local_grads = tuple(_as_float(d, "a local derivative") for d in local_grads)
+        except TypeError as exc:
+            raise TypeError(f"op {op!r}: {exc}") from None
         for p in parents:
             if not isinstance(p, Value):
                 raise TypeError(f"op {op!r}: parents must be Values, got {type(p).__name__}")
@@ -254,14 +258,18 @@ class Value:
     def tanh(self) -> Value:
         """tanh(x); d/dx = 1 − tanh(x)².
 
-        Where tanh(x)² > ½ (|x| > 0.66), 1 − t² would cancel: at x = 20 it is 0.0 instead of
-        1.7e-17 (t rounds to 1.0). There the slope is computed as sech²x = 4e/(1 + e)², e = e⁻²|ˣ|,
-        which keeps every digit and underflows gracefully.
+        Where |tanh x| ≥ 0.7, 1 − t² would cancel: at x = 20 it is 0.0 instead of 1.7e-17 (t rounds
+        to 1.0). There the slope is computed as sech²x = 1/cosh²x, which keeps every digit (and,
+        beyond |x| = 354, where cosh² overflows, as 4e/(1 + e)² with e = e⁻²|ˣ|).
         """
         x = self.data
         t = _tanh(x)
-        d = 1.0 - t * t
-        if d < 0.5:
+        if -0.7 < t < 0.7:
+            d = 1.0 - t * t
+        elif -354.0 < x < 354.0:
+            c = _cosh(x)
+            d = 1.0 / (c * c)
+        else:  # (also NaN)
             e = _exp(-2.0 * abs(x))
             d = 4.0 * e / ((1.0 + e) * (1.0 + e))
         return Value._result(t, (self,), (d,), "tanh")

@@ -50,6 +50,8 @@ def _is_seq(x: object) -> bool:
 
 
 def _number(t: object, loss: str) -> float:
+    if type(t) is float:  # the usual case, without the cost of an ABC check (a loss runs every batch)
+        return t
     if isinstance(t, bool) or not isinstance(t, Real):
         raise TypeError(f"{loss}: targets must be numbers, got {type(t).__name__}: {t!r:.60}")
     return float(t)
@@ -88,14 +90,14 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
     flat_a: list[Value] = []
     flat_y: list[float] = []
     for i, (row, y) in enumerate(zip(outputs, targets)):
+        if type(row) is not list and not _is_seq(row):
+            raise ValueError(f"{loss}: sample {i} of the outputs is a {type(row).__name__}, not a list of outputs")
         if len(row) != k:
             raise ValueError(f"{loss}: sample {i} has {len(row)} outputs, sample 0 has {k}")
         if not _is_seq(y):
             y = (y,)  # a flat list of numbers: one target per sample
         if len(y) != k:
             raise ValueError(f"{loss}: sample {i} has {k} outputs but {len(y)} targets")
-        if not _is_seq(row):
-            raise ValueError(f"{loss}: sample {i} of the outputs is a {type(row).__name__}, not a list of outputs")
         flat_a.extend(a if isinstance(a, Value) else _output(a, loss) for a in row)
         flat_y.extend(_number(t, loss) for t in y)
     return flat_a, flat_y, m, k
