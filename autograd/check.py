@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import NamedTuple
 
-from .graph import find_stale, topological_order
+from .graph import _find_stale, topological_order
 from .value import Value
 
 __all__ = ["numerical_grad", "compare", "Comparison"]
@@ -80,7 +80,7 @@ def _number(result: object) -> float:
 
 def _built_before(result: Value, x: Value) -> bool:
     """Whether `result`'s graph recorded other data for `x` than it holds now (f did not recompute)."""
-    return isinstance(find_stale(topological_order(result), {x}), tuple)
+    return isinstance(_find_stale(topological_order(result), {x}), tuple)
 
 
 def _floats(v: object, name: str) -> list[float]:

@@ -128,7 +128,7 @@ def _backward_checked(root: Value, order: list[Value]) -> None:
             node.grad = 0.0
     if not _isfinite(root.grad):
         raise _value.AnomalyError(
-            f"backward: the root, {_value.describe(root)}, already has grad {root.grad!r} "
+            f"backward: the root, {_value._node_words(root)}, already has grad {root.grad!r} "
             f"(a leaf accumulates across backward() calls: zero its grad first)"
         )
     root.grad += 1.0
@@ -159,8 +159,8 @@ def _edge_anomaly(parent: Value, child: Value, local: float, g: float, before: f
     else:
         why = f"adding {term!r} to the grad accumulated so far, {before!r}, overflows"
     return (
-        f"backward: the grad of {_value.describe(parent)} (data {parent.data!r}) became {after!r} "
-        f"on the edge {_value.describe(parent)} → {_value.describe(child)}: {why}. "
+        f"backward: the grad of {_value._node_words(parent)} (data {parent.data!r}) became {after!r} "
+        f"on the edge {_value._node_words(parent)} → {_value._node_words(child)}: {why}. "
         f"Edge: local derivative {local!r}, upstream grad ∂root/∂child = {g!r}, grad before {before!r}"
     )
 
@@ -250,7 +250,7 @@ def _moved(node: Value, suspects) -> tuple[Value, float | None] | None:
     return None
 
 
-def find_stale(order: list[Value], suspects) -> tuple[Value, Value, float] | bool | None:
+def _find_stale(order: list[Value], suspects) -> tuple[Value, Value, float] | bool | None:
     """Whether the graph in `order` (topological) was built before `suspects` got their data.
 
     Looks at the nodes nearest the root that multiply one of `suspects`: (node, suspect, the
@@ -273,7 +273,7 @@ def _check_fresh(order: list[Value], seen: set[Value]) -> None:
     for key, (values, probes, by) in list(_changed.items()):
         if probes[0] not in seen and probes[1] not in seen:
             continue  # this graph does not use those Values (another model's)
-        found = find_stale(order, values)
+        found = _find_stale(order, values)
         if isinstance(found, tuple):
             node, parent, recorded = found
             name = repr(parent.label) if parent.label is not None else "a parameter"

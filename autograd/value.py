@@ -489,11 +489,11 @@ def _check(node: Value) -> None:
         if not _isfinite(p.data):
             if not p.parents:
                 raise AnomalyError(
-                    f"{describe(p)} holds {p.data!r}: it enters the graph here, at its first use, "
+                    f"{_node_words(p)} holds {p.data!r}: it enters the graph here, at its first use, "
                     f"as an input of op {node.op!r}{name}"
                 )
             raise AnomalyError(
-                f"op {node.op!r}{name} got the input {describe(p)} = {p.data!r} from op {p.op!r}, "
+                f"op {node.op!r}{name} got the input {_node_words(p)} = {p.data!r} from op {p.op!r}, "
                 f"made before detect_anomaly() began"
             )
     bad = [d for d in node.local_grads if not _isfinite(d)]
@@ -508,7 +508,7 @@ def _describe(v: Value) -> str:
     return f"{v.label}={v.data!r}" if v.label is not None else repr(v.data)
 
 
-def describe(v: Value) -> str:
+def _node_words(v: Value) -> str:
     """A node in words, for error messages: "leaf 'x_1'", "node 'z_1^(2)' (op 'Σwx+b')", "a '*' node"."""
     kind = "leaf" if not v.parents else "node"
     if v.label is not None:
