@@ -40,6 +40,7 @@ import math
 import os
 import re
 from importlib import resources
+from numbers import Integral
 from pathlib import Path
 
 import graphviz
@@ -245,8 +246,9 @@ def explore(
         raise TypeError(f"explore: highlight must be a Value, got {type(highlight).__name__}")
     if mode is not None and mode not in MODES:
         raise ValueError(f"explore: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-    if isinstance(path_limit, bool) or not isinstance(path_limit, int) or path_limit < 1:
+    if isinstance(path_limit, bool) or not isinstance(path_limit, Integral) or path_limit < 1:
         raise ValueError(f"explore: path_limit must be an integer ≥ 1, got {path_limit!r}")
+    path_limit = int(path_limit)  # a NumPy integer becomes a plain one (it goes into the page's JSON)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"explore: title must be a str, got {type(title).__name__}")
     unknown = sorted(set(draw_options) - set(DRAW_OPTIONS))
@@ -256,8 +258,9 @@ def explore(
             f"{', '.join(DRAW_OPTIONS)} (the page shows the grads and paths itself)"
         )
     max_nodes = draw_options.get("max_nodes", 200)
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, Integral) or max_nodes < 1:
         raise ValueError(f"explore: max_nodes must be an integer ≥ 1, got {max_nodes!r}")
+    max_nodes = int(max_nodes)
     # The size guard first: draw() refuses a graph above max_nodes before anything is computed here.
     order = topological_order(root)
     if len(order) > max_nodes:

@@ -23,6 +23,7 @@ agreement between the two (see `nn.crosscheck`) is evidence, not a tautology.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -353,7 +354,7 @@ def train(
     """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step."""
     if not lr > 0.0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
         raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
     thetas = [T.copy() for T in _check_thetas(thetas)]  # never the caller's arrays
     history = []
@@ -365,15 +366,21 @@ def train(
     return thetas, history
 
 
-def debug_thetas(sizes: Sequence[int]) -> list[np.ndarray]:
+MAX_ENTRIES = 10_000_000
+"""The most Θ entries `debug_thetas` and `random_thetas` make unless told otherwise (80 MB of floats)."""
+
+
+def debug_thetas(sizes: Sequence[int], max_entries: int = MAX_ENTRIES) -> list[np.ndarray]:
     """Θ's for layer sizes [s_1, s_2, …] from the course's deterministic sin initialization."""
-    _check_sizes(sizes)
+    _check_sizes(sizes, max_entries)
     return [np.array(debug_matrix(s_out, s_in)) for s_in, s_out in zip(sizes, sizes[1:])]
 
 
-def random_thetas(sizes: Sequence[int], seed: int = 0, epsilon: float | None = None) -> list[np.ndarray]:
+def random_thetas(
+    sizes: Sequence[int], seed: int = 0, epsilon: float | None = None, max_entries: int = MAX_ENTRIES
+) -> list[np.ndarray]:
     """Θ's uniform in [−ε, ε], ε = √6/√(s_l + s_{l+1}) unless given, from `default_rng(seed)`."""
-    _check_sizes(sizes)
+    _check_sizes(sizes, max_entries)
     rng = np.random.default_rng(seed)
     out = []
     for s_in, s_out in zip(sizes, sizes[1:]):
@@ -382,9 +389,17 @@ def random_thetas(sizes: Sequence[int], seed: int = 0, epsilon: float | None = N
     return out
 
 
-def _check_sizes(sizes: Sequence[int]) -> None:
+def _check_sizes(sizes: Sequence[int], max_entries: int = MAX_ENTRIES) -> None:
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least 2 layers, got {list(sizes)!r}")
     for k, s in enumerate(sizes):
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
             raise ValueError(f"layer size sizes[{k}] must be an integer ≥ 1, got {s!r}")
+    if isinstance(max_entries, bool) or not isinstance(max_entries, Integral) or max_entries < 1:
+        raise ValueError(f"max_entries must be an integer ≥ 1, got {max_entries!r}")
+    entries = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))  # exact: Python ints
+    if entries > max_entries:
+        raise ValueError(
+            f"sizes {list(map(int, sizes))} make {entries:,} Θ entries, more than max_entries={max_entries:,} "
+            f"({entries * 8 / 1e9:.3g} GB of floats): use smaller layers, or pass max_entries={entries} to make them"
+        )

@@ -38,6 +38,7 @@ from autograd import (
     count_paths,
     detect_anomaly,
     draw,
+    explore,
     mark_changed,
     numerical_grad,
     save,
@@ -843,6 +844,23 @@ for name, make, error, match in [
     bad(name, error, match)(lambda tmp, make=make: make())
 
 
+for name, make in [
+    ("matrix.random_thetas of 10¹⁰ entries", lambda: nn.matrix.random_thetas([100000, 100000])),
+    ("matrix.debug_thetas of 10¹⁰ entries", lambda: nn.matrix.debug_thetas([100000, 100000])),
+]:
+    bad(name, ValueError, r"10,000,100,000 Θ entries, more than max_entries=10,000,000 .*pass max_entries=")(
+        lambda tmp, make=make: make()
+    )
+
+
+@fine("matrix.train and explore take NumPy integers")
+def _(tmp):
+    thetas, history = nn.matrix.train(nn.matrix.debug_thetas([2, 2, 1]), [[0.1, 0.2]], [[1.0]], epochs=np.int64(2))
+    assert len(history) == 2 and history[1] < history[0]
+    page = explore(Value(2.0) * 3.0, path_limit=np.int64(4), max_nodes=np.int64(10))
+    assert "window.chainrule" in page.html
+
+
 @fine("debug_matrix of NumPy integers")
 def _(tmp):
     assert debug_matrix(np.int64(2), np.int64(1)) == debug_matrix(2, 1)
@@ -850,7 +868,14 @@ def _(tmp):
 
 # ================================================================ the command line
 
-cli("", ["graph", "--sizes", "99999999999999999999,1"], 2, r"has 100,000,000,000,000,000,000 parameters")
+cli(
+    "",
+    ["graph", "--sizes", "99999999999999999999,1"],
+    2,
+    r"100,000,000,000,000,000,000 parameters, more than --max-parameters 100,000 .*pass --max-parameters 1",
+)
+cli("", ["explore", "--sizes", "400,300,1"], 2, r"120,601 parameters, more than --max-parameters 100,000")
+cli("", ["graph", "--sizes", "300,300", "--max-parameters", "0"], 2, "expected an integer ≥ 1, got '0'")
 cli(
     "",
     ["check", "--sizes", "1000,1000"],

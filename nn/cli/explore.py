@@ -32,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
             rankdir=args.rankdir,
         )
     except ValueError as exc:
-        raise ValueError(cli_message(exc)) from None
+        raise ValueError(cli_message(exc, args.elementary)) from None
     path = page.save(args.out)
     root = net.root.label or "the output"
     print(

@@ -37,7 +37,7 @@ def _run(args: argparse.Namespace) -> int:
             show_grad=False if args.no_backward else None,  # forward only: no grad column, no Python hint
         )
     except ValueError as exc:
-        raise ValueError(cli_message(exc)) from None
+        raise ValueError(cli_message(exc, args.elementary)) from None
     path = save(graph, args.out)
     what = f"wrote {path}"
     if net.highlight is not None:

@@ -21,7 +21,8 @@ from .options import layer_sizes, numbers, positive_int
 __all__ = ["add_network_options", "network_from_args", "Network", "cli_message", "MAX_PARAMETERS"]
 
 MAX_PARAMETERS = 100_000
-"""The largest network the drawing commands build (a drawable one is far smaller: see --max-nodes)."""
+"""The largest network the drawing commands build by default (a drawable one is far smaller: see
+--max-nodes); --max-parameters raises it."""
 
 
 class Network(NamedTuple):
@@ -70,6 +71,12 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
         help="colour a parameter's chain-rule paths to J, by label (w_1,1^(1)) or name (layers.0.neurons.0.w.0)",
     )
     p.add_argument("--max-nodes", type=positive_int, default=200, help="refuse larger graphs (default 200)")
+    p.add_argument(
+        "--max-parameters",
+        type=positive_int,
+        default=MAX_PARAMETERS,
+        help=f"refuse to build a --sizes network with more parameters (default {MAX_PARAMETERS:,})",
+    )
     p.add_argument("--path-limit", type=positive_int, default=16, help="most paths to highlight (default 16)")
 
 
@@ -92,15 +99,19 @@ def network_from_args(args: argparse.Namespace) -> Network:
         sample, target = EXAMPLE_DATA[name]
     else:
         sizes = args.sizes
-        weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-        if weights > MAX_PARAMETERS:
-            raise ValueError(
-                f"--sizes {','.join(map(str, sizes))} has {weights:,} parameters; the drawing commands build "
-                f"networks of at most {MAX_PARAMETERS:,} (a drawable graph has at most a few hundred nodes: "
-                f"see --max-nodes)"
-            )
         bias = True if args.bias is None else args.bias
-        mlp = MLP(sizes[0], sizes[1:], activation=activation, bias=bias, fused=not args.elementary, seed=args.seed)
+        try:  # MLP counts the parameters and refuses too many before it allocates any
+            mlp = MLP(
+                sizes[0],
+                sizes[1:],
+                activation=activation,
+                bias=bias,
+                fused=not args.elementary,
+                seed=args.seed,
+                max_parameters=args.max_parameters,
+            )
+        except ValueError as exc:
+            raise ValueError(f"--sizes {','.join(map(str, sizes))}: {cli_message(exc)}") from None
         sample = [round(0.5 * (i + 1) / mlp.nin, 4) for i in range(mlp.nin)]
         target = [0.5] * mlp.sizes[-1]
     if args.sample is not None:
@@ -128,6 +139,7 @@ def network_from_args(args: argparse.Namespace) -> Network:
 
 # draw()'s advice names its keyword arguments and Python calls; on the command line they are options.
 _CLI_TERMS = [
+    ("max_parameters=", "--max-parameters "),
     ("pass max_nodes=", "pass --max-nodes "),
     ("max_nodes=", "--max-nodes "),
     ("pass a larger path_limit", "pass a larger --path-limit"),
@@ -136,9 +148,14 @@ _CLI_TERMS = [
 ]
 
 
-def cli_message(exc: Exception) -> str:
-    """A library error's message with its Python terms replaced by the command line's options."""
+def cli_message(exc: Exception, elementary: bool = True) -> str:
+    """A library error's message with its Python terms replaced by the command line's options.
+
+    `elementary`: whether --elementary was given; if not, advice to drop it is left out.
+    """
     message = str(exc)
+    if not elementary:
+        message = message.replace(" use fused neurons (nn.MLP(..., fused=True): one z and one a node per neuron),", "")
     for python, option in _CLI_TERMS:
         message = message.replace(python, option)
     return message
