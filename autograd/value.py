@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from numbers import Real
+from operator import mul as _mul  # on floats, exactly float.__mul__, and twice as fast through map()
 
 __all__ = [
     "Value",
@@ -318,6 +319,7 @@ class Value:
 
 
 _new_value = object.__new__
+_result = Value._result  # the ops of this module call it without the class lookup
 _pow_ops: dict[float, str] = {}  # exponent → op string, so `x**2` formats "**2" once, not per node
 
 
@@ -406,11 +408,32 @@ def _weighted_sum(weights: Sequence[Value], xs: Sequence[Value], bias: Value | N
     xd = [x.data for x in xs]
     if bias is None:
         # sum(map(mul)) runs the n multiply-adds in C, in the same order as a Python loop.
-        z = sum(map(float.__mul__, wd, xd))
+        z = sum(map(_mul, wd, xd))
         return Value._result(z, (*weights, *xs), (*xd, *wd), "Σwx", label)
     # b + w₁x₁ + w₂x₂ + …, left to right: the very float micrograd's Neuron computes.
-    z = sum(map(float.__mul__, wd, xd), bias.data)
+    z = sum(map(_mul, wd, xd), bias.data)
     return Value._result(z, (*weights, *xs, bias), (*xd, *wd, 1.0), "Σwx+b", label)
+
+
+def _weighted_sums(
+    rows: Sequence[Sequence[Value]], biases: Sequence[Value | None], xs: Sequence[Value], labels: Sequence[str | None]
+) -> list[Value]:
+    """One `weighted_sum` node per row of weights, all over the same inputs `xs` (a layer's z's).
+
+    The same nodes as `_weighted_sum` row by row — the same floats, parents and local derivatives —
+    with the inputs' tuple and data read once for the whole layer instead of once per neuron
+    (nn's hot path: about a third off a forward pass of a 16-wide layer). Arguments already checked.
+    """
+    xt = tuple(xs)
+    xd = tuple([x.data for x in xt])
+    out = []
+    for ws, b, label in zip(rows, biases, labels):
+        wd = [w.data for w in ws]
+        if b is None:
+            out.append(_result(sum(map(_mul, wd, xd)), (*ws, *xt), (*xd, *wd), "Σwx", label))
+        else:  # b + w₁x₁ + w₂x₂ + …, left to right, as `_weighted_sum` adds
+            out.append(_result(sum(map(_mul, wd, xd), b.data), (*ws, *xt, b), (*xd, *wd, 1.0), "Σwx+b", label))
+    return out
 
 
 def _weighted_sum_of_constants(
@@ -425,9 +448,9 @@ def _weighted_sum_of_constants(
     """
     wd = [w.data for w in weights]
     if bias is None:
-        return Value._result(sum(map(float.__mul__, wd, xs)), tuple(weights), tuple(xs), "Σwc", label)
+        return Value._result(sum(map(_mul, wd, xs)), tuple(weights), tuple(xs), "Σwc", label)
     # b + w₁c₁ + w₂c₂ + …, left to right, as `_weighted_sum` adds
-    z = sum(map(float.__mul__, wd, xs), bias.data)
+    z = sum(map(_mul, wd, xs), bias.data)
     return Value._result(z, (*weights, bias), (*xs, 1.0), "Σwc+b", label)
 
 

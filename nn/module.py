@@ -22,6 +22,7 @@ from autograd import Value
 from autograd.value import (
     _weighted_sum,
     _weighted_sum_of_constants,
+    _weighted_sums,
 )  # weighted_sum without re-checking inputs nn has checked
 
 from .init import debug_matrix, uniform_matrix
@@ -295,7 +296,20 @@ class Layer(Module):
         return self._call(_as_values(x, self.nin))
 
     def _call(self, xs: list[Value]) -> list[Value]:
-        return [n._forward(xs)[1] for n in self.neurons]
+        neurons = self.neurons
+        if not neurons[0].fused:
+            return [n._forward(xs)[1] for n in neurons]
+        # fused: the layer's z's in one call that reads the inputs once (see `_weighted_sums`)
+        zs = _weighted_sums([n.w for n in neurons], [n.b for n in neurons], xs, [n._z_label for n in neurons])
+        out = []
+        for z, n in zip(zs, neurons):
+            if n._g is None:
+                out.append(z)  # linear: a is the z node itself
+            else:
+                a = n._g(z)
+                a.label = n._a_label
+                out.append(a)
+        return out
 
     def forward(self, x: Sequence[Value | float]) -> tuple[list[Value], list[Value]]:
         """(z's, a's) of the layer's neurons for one sample."""

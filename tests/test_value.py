@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
+from autograd.value import _weighted_sums
 
 finite = st.floats(min_value=-5.0, max_value=5.0, allow_nan=False)
 positive = st.floats(min_value=0.05, max_value=5.0)
@@ -267,3 +269,27 @@ def test_zero_grad_of_a_collection_and_of_a_graph():
     assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 1.0)
     c.zero_grad()
     assert c.grad == 0.0
+
+
+def test_a_layers_weighted_sums_are_the_nodes_weighted_sum_makes_one_by_one():
+    # nn builds a layer's z's in one call that reads the inputs once; every node must be the same
+    rng = random.Random(7)
+    xs = [Value(rng.uniform(-2, 2)) for _ in range(5)]
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(5)] for _ in range(4)]
+    biases = [Value(0.25), None, Value(-1.5), Value(3.0)]
+    labels = ["z_1^(2)", None, "z_3^(2)", "z_4^(2)"]
+    together = _weighted_sums(rows, biases, xs, labels)
+    for z, ws, b, label in zip(together, rows, biases, labels):
+        alone = weighted_sum(ws, xs, b, label=label)
+        assert (z.data, z.parents, z.local_grads, z.op, z.label) == (
+            alone.data,
+            alone.parents,
+            alone.local_grads,
+            alone.op,
+            alone.label,
+        )
+        # b + w₁x₁ + … + w₅x₅ left to right, the float a plain loop gives
+        s = b.data if b is not None else 0.0
+        for w, x in zip(ws, xs):
+            s += w.data * x.data
+        assert z.data == s
