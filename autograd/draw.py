@@ -417,15 +417,20 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
         raise FileNotFoundError(f"cannot write {str(path)!r}: no directory {str(path.parent)!r}")
     if path.is_dir():
         raise IsADirectoryError(f"cannot write {str(path)!r}: it is a directory")
+    data = pipe(graph, fmt)
+    return write_atomically(path, data)
+
+
+def pipe(graph: graphviz.Digraph, fmt: str, doing: str = "render the graph") -> bytes:
+    """dot's output for `graph` in `fmt`, or a RuntimeError saying how to get dot or what dot said."""
     try:
-        data = graph.pipe(format=fmt)
+        return graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
-            "graphviz's 'dot' program is not installed, so graphs cannot be rendered. Install it: "
+            f"graphviz's 'dot' program is not installed, so chainrule cannot {doing}. Install it: "
             "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
             "or see https://graphviz.org/download/"
         ) from None
     except graphviz.CalledProcessError as exc:
         detail = (exc.stderr or b"").decode(errors="replace").strip()
-        raise RuntimeError(f"graphviz's dot could not render the graph: {detail}") from None
-    return write_atomically(path, data)
+        raise RuntimeError(f"graphviz's dot could not {doing}: {detail}") from None

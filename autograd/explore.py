@@ -45,7 +45,7 @@ from pathlib import Path
 
 import graphviz
 
-from .draw import _LABEL, PALETTE, draw
+from .draw import _LABEL, PALETTE, draw, pipe
 from .files import write_atomically
 from .graph import topological_order
 from .value import Value
@@ -327,17 +327,7 @@ def explore(
 
 def _pipe_svg(graph: graphviz.Digraph) -> bytes:
     """dot's SVG of the graph, or a RuntimeError saying how to get dot (as `draw.save` says it)."""
-    try:
-        return graph.pipe(format="svg")
-    except graphviz.ExecutableNotFound:
-        raise RuntimeError(
-            "graphviz's 'dot' program is not installed, so the page cannot be laid out. Install it: "
-            "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
-            "or see https://graphviz.org/download/"
-        ) from None
-    except graphviz.CalledProcessError as exc:
-        detail = (exc.stderr or b"").decode(errors="replace").strip()
-        raise RuntimeError(f"graphviz's dot could not lay out the graph: {detail}") from None
+    return pipe(graph, "svg", "lay out the page")
 
 
 # Content-Security-Policy: the page may fetch nothing at all (no script, style, font or image
