@@ -120,7 +120,7 @@ class DigitsResult(NamedTuple):
     def __repr__(self) -> str:
         shape = "-".join(map(str, self.sizes))
         return (
-            f"DigitsResult({self.engine}, {shape}, λ = {self.lam:g}, {self.stopped}, {self.seconds:.1f} s: "
+            f"DigitsResult({self.engine}, {shape}, λ = {self.lam:g}, {self.stopped}: "
             f"train {self.train_accuracy:.1%}, test {self.test_accuracy:.1%})"
         )
 

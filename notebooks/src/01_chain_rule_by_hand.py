@@ -41,6 +41,9 @@ for v in (t1, t2, z2, a2, z3, a3, J):
 The local derivatives are the textbook ones: $\partial J/\partial a^{(3)} = a^{(3)} - y$,
 $\sigma'(z) = \sigma(z)(1-\sigma(z))$, $\partial z^{(3)}/\partial\theta_2 = a^{(2)}$,
 $\partial z^{(3)}/\partial a^{(2)} = \theta_2$, $\partial z^{(2)}/\partial\theta_1 = x$.
+(The engine computes $\sigma'$ as $e^{-|z|}/(1+e^{-|z|})^2$, which keeps every digit where
+$\sigma(1-\sigma)$ would round away the small ones; the two can differ in the 16th digit, as the
+last digit printed below may show.)
 """),
 ("code", r"""
 A2, A3 = a2.data, a3.data
