@@ -112,7 +112,8 @@ def run_demo(
         verbose=True,
         log=None if progress else say,
     )
-    say(f"accuracy on the training set after the last step: {accuracy(model, X, y):.1%}")
+    final = accuracy(model, X, y)  # the model the pictures show: after the last step
+    say(f"accuracy on the training set after the last step: {final:.1%}")
 
     _heading("4 · Files", say)
     w = net.layers[0].neurons[0].w[0]
@@ -139,7 +140,7 @@ def run_demo(
     ax.contourf(xx, yy, prob, levels=[0.0, 0.5, 1.0], colors=["#aec7e8", "#ffbb78"], alpha=0.6)
     ax.contour(xx, yy, prob, levels=[0.5], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=np.where(y == 1, "#ff7f0e", "#1f77b4"), s=18, edgecolors="k", linewidths=0.3)
-    ax.set(title=f"decision boundary (accuracy {history[-1].accuracy:.0%})", xlabel="x₁", ylabel="x₂")
+    ax.set(title=f"decision boundary after training (training accuracy {final:.0%})", xlabel="x₁", ylabel="x₂")
     written.append(_savefig(fig, out / "decision-boundary.png"))
     plt.close(fig)
 
