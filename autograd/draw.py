@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Mapping
 from numbers import Integral
 from pathlib import Path
 
@@ -149,6 +150,7 @@ def draw(
     groups: dict[Value, str] | None = None,
     show_grad: bool | None = None,
     precision: int = 4,
+    grads: Mapping[Value, float] | None = None,
 ) -> Graph:
     """The computation graph below `root` as a `Graph` (a `graphviz.Digraph`; in Jupyter it displays inline).
 
@@ -162,7 +164,9 @@ def draw(
     group names of your own instead (unmapped Values stay outside any group). show_grad: True
     prints every grad, False none, None (auto) prints them once `backward()` has run on root
     (root.grad ≠ 0) and says "not computed" before. precision: significant digits printed (the
-    SVG tooltips carry the full floats).
+    SVG tooltips carry the full floats). grads: the grad to print for each Value instead of its own
+    `.grad` (every node of the graph must be in it; `explore` passes the grads of its own walk), which
+    also shows them.
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
@@ -174,6 +178,8 @@ def draw(
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"draw: highlight must be a Value, got {type(highlight).__name__}")
+    if grads is not None and not isinstance(grads, Mapping):
+        raise TypeError(f"draw: grads must be a mapping Value → grad, got {type(grads).__name__}")
     nodes = topological_order(root)
     if len(nodes) > max_nodes:
         raise ValueError(
@@ -182,11 +188,18 @@ def draw(
             f"network or a single sample, use fused neurons (nn.MLP(..., fused=True): one z and one a "
             f"node per neuron), or pass max_nodes={len(nodes)}"
         )
+    if grads is not None:
+        missing = next((v for v in nodes if v not in grads), None)
+        if missing is not None:
+            raise ValueError(f"draw: grads has no entry for {_plain(missing)}, a node of the graph")
+        grad_of = grads.__getitem__
+    else:
+        grad_of = _own_grad
     # "shown", "not computed" (auto, before backward) or "hidden" (show_grad=False)
     if show_grad is None:
-        grads = "shown" if root.grad != 0.0 else "not computed"
+        shown = "shown" if grads is not None or root.grad != 0.0 else "not computed"
     else:
-        grads = "shown" if show_grad else "hidden"
+        shown = "shown" if show_grad else "hidden"
     name = {v: f"v{i}" for i, v in enumerate(nodes)}
 
     def fmt(x: float) -> str:
@@ -267,10 +280,10 @@ def draw(
         cells = f"<TD><B>{_html_label(v.label)}</B></TD>" if v.label else ""
         cells += f"<TD>data {fmt(v.data)}</TD>"
         tooltip = f"{_tip(_plain(v))}: data = {v.data!r}"
-        if grads == "shown":
-            cells += f"<TD>grad {fmt(v.grad)}</TD>"
-            tooltip += f", grad = {v.grad!r}"
-        elif grads == "not computed":
+        if shown == "shown":
+            cells += f"<TD>grad {fmt(grad_of(v))}</TD>"
+            tooltip += f", grad = {grad_of(v)!r}"
+        elif shown == "not computed":
             cells += '<TD><FONT COLOR="#888888">grad not computed</FONT></TD>'
         colour = node_colour.get(id(v))
         border = f' COLOR="{colour}"' if colour else ""
@@ -337,7 +350,7 @@ def draw(
 
     # ---- the caption: "not computed" and the legend of the highlighted paths
     rows = []
-    if grads == "not computed":
+    if shown == "not computed":
         rows.append(
             '<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="#b22222">grads not computed yet: '
             "call backward() on the root</FONT></TD></TR>"
@@ -356,22 +369,23 @@ def draw(
                 f'<TD ALIGN="LEFT">{factors} = {fmt(path.product)}</TD></TR>'
             )
         total = sum(path.product for path in paths)
-        if grads == "shown":
+        if shown == "shown":
             # Products summed in path order, grads accumulated in backward's order: equal up to
             # rounding, measured against the size of the terms (they may cancel).
-            agrees = abs(total - highlight.grad) <= 1e-9 * sum(abs(path.product) for path in paths)
+            grad = grad_of(highlight)
+            agrees = abs(total - grad) <= 1e-9 * sum(abs(path.product) for path in paths)
             if agrees:
-                note = f" = grad {fmt(highlight.grad)}"
+                note = f" = grad {fmt(grad)}"
             else:
                 note = (
-                    f' <FONT COLOR="#b22222">≠ grad {fmt(highlight.grad)}: that grad is not from one backward() '
+                    f' <FONT COLOR="#b22222">≠ grad {fmt(grad)}: that grad is not from one backward() '
                     "of this root (accumulated over several calls? zero_grad() between them)</FONT>"
                 )
         else:
-            note = " (grads not computed yet)" if grads == "not computed" else ""
+            note = " (grads not computed yet)" if shown == "not computed" else ""
         # The full floats, for the SVG's tooltip (graphviz gives a graph label none of its own).
         exact = [f"path {k + 1} product = {path.product!r}" for k, path in enumerate(paths)]
-        exact.append(f"sum = {total!r}" + (f", grad = {highlight.grad!r}" if grads == "shown" else ""))
+        exact.append(f"sum = {total!r}" + (f", grad = {grad_of(highlight)!r}" if shown == "shown" else ""))
         g.attr(tooltip="; ".join(exact))
         rows.append(
             f'<TR><TD></TD><TD ALIGN="LEFT"><B>sum of the products</B></TD>'
@@ -380,6 +394,10 @@ def draw(
     if rows:
         g.attr(label=f'<<TABLE BORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', labelloc="t", fontsize="12")
     return g
+
+
+def _own_grad(v: Value) -> float:
+    return v.grad
 
 
 def _plain(v: Value) -> str:

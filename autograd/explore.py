@@ -43,11 +43,9 @@ from importlib import resources
 from numbers import Integral
 from pathlib import Path
 
-import graphviz
-
 from .draw import _LABEL, PALETTE, draw, pipe
 from .files import write_atomically
-from .graph import topological_order
+from .graph import backward_steps, topological_order
 from .value import Value
 
 __all__ = ["explore", "ExplorerPage", "backward_steps", "pretty_label", "DRAW_OPTIONS", "MODES", "QUIZ_TOLERANCE"]
@@ -103,38 +101,6 @@ def _number(x: float) -> float | str:
     if math.isfinite(x):
         return x
     return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
-
-
-def backward_steps(order: list[Value]) -> tuple[list[float], list[tuple[int, int]], list[list[int]]]:
-    """`backward()`'s walk over `order` (a topological order, root last), recorded.
-
-    Returns (grads, steps, passed): the grad of each node after the walk, starting from zero
-    grads; the edges processed, in order, as (index of the child in `order`, index of the
-    parent among the child's parents); and for each step the nodes the walk passed over before
-    it without a step (leaves, and nodes whose grad is 0.0), those after the last step added to
-    the last step's list. The same float operations as `autograd.graph.backward`, in the same
-    order, so the grads are the same floats.
-    """
-    index = {v: i for i, v in enumerate(order)}
-    grads = [0.0] * len(order)
-    grads[-1] += 1.0  # the root: ∂root/∂root
-    steps: list[tuple[int, int]] = []
-    passed: list[list[int]] = []
-    waiting: list[int] = []  # passed over since the last step
-    for i in range(len(order) - 1, -1, -1):  # reverse topological order: each node after every node that uses it
-        node = order[i]
-        g = grads[i]
-        if g == 0.0 or not node.parents:
-            waiting.append(i)
-            continue
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            grads[index[parent]] += local * g
-            steps.append((i, slot))
-            passed.append(waiting)
-            waiting = []
-    if passed:
-        passed[-1].extend(waiting)
-    return grads, steps, passed
 
 
 # ---- the SVG that draw() makes, tagged for the script
@@ -269,18 +235,9 @@ def explore(
         raise ValueError("explore: highlight is not part of this graph (root does not depend on it)")
 
     grads, steps, passed = backward_steps(order)
-    # dot lays the boxes out for the final grads: draw() prints each Value's own grad, so those
-    # are set for the drawing and put back.
-    saved = [v.grad for v in order]
-    try:
-        for v, g in zip(order, grads):
-            v.grad = g
-        graph = draw(root, show_grad=True, **draw_options)
-    finally:
-        for v, g in zip(order, saved):
-            v.grad = g
-    svg_bytes = _pipe_svg(graph)
-    svg = _tag_svg(svg_bytes.decode("utf-8"), order)
+    # dot lays the boxes out for the final grads: draw prints this walk's, not the Values' own
+    graph = draw(root, grads=dict(zip(order, grads)), **draw_options)
+    svg = _tag_svg(pipe(graph, "svg", "lay out the page").decode("utf-8"), order)
 
     index = {v: i for i, v in enumerate(order)}
     root_name = _name(root)  # J; an unlabelled root by its op: ∂(tanh)/∂x
@@ -323,11 +280,6 @@ def explore(
     svg_height = float(re.search(r'<svg width="[^"]*" height="([\d.]+)pt"', svg)[1]) * 4 / 3
     height = int(min(max(svg_height + 250, 480), 900))
     return ExplorerPage(page, nodes=len(order), steps=len(steps), title=heading, height=height)
-
-
-def _pipe_svg(graph: graphviz.Digraph) -> bytes:
-    """dot's SVG of the graph, or a RuntimeError saying how to get dot (as `draw.save` says it)."""
-    return pipe(graph, "svg", "lay out the page")
 
 
 # Content-Security-Policy: the page may fetch nothing at all (no script, style, font or image

@@ -32,6 +32,7 @@ __all__ = [
     "Path",
     "mark_changed",
     "StaleGraphError",
+    "backward_steps",
 ]
 
 _isfinite = math.isfinite
@@ -286,6 +287,39 @@ def _check_fresh(order: list[Value], seen: set[Value]) -> None:
                 f"and the loss after the step), then call backward(): forward → loss → backward → step"
             )
         del _changed[key]  # fresh (or nothing here can tell): the report has been answered
+
+
+def backward_steps(order: list[Value]) -> tuple[list[float], list[tuple[int, int]], list[list[int]]]:
+    """`backward()`'s walk over `order` (a topological order, root last), recorded.
+
+    Returns (grads, steps, passed): the grad of each node after the walk, starting from zero
+    grads; the edges processed, in order, as (index of the child in `order`, index of the
+    parent among the child's parents); and for each step the nodes the walk passed over before
+    it without a step (leaves, and nodes whose grad is 0.0), those after the last step added to
+    the last step's list. The same float operations as `autograd.graph.backward`, in the same
+    order, so the grads are the same floats. The explorer page replays the steps;
+    `autograd.grad` (without create_graph) reads the grads.
+    """
+    index = {v: i for i, v in enumerate(order)}
+    grads = [0.0] * len(order)
+    grads[-1] += 1.0  # the root: ∂root/∂root
+    steps: list[tuple[int, int]] = []
+    passed: list[list[int]] = []
+    waiting: list[int] = []  # passed over since the last step
+    for i in range(len(order) - 1, -1, -1):  # reverse topological order: each node after every node that uses it
+        node = order[i]
+        g = grads[i]
+        if g == 0.0 or not node.parents:
+            waiting.append(i)
+            continue
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            grads[index[parent]] += local * g
+            steps.append((i, slot))
+            passed.append(waiting)
+            waiting = []
+    if passed:
+        passed[-1].extend(waiting)
+    return grads, steps, passed
 
 
 class Edge(NamedTuple):

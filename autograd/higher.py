@@ -37,7 +37,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 
-from .graph import topological_order
+from .graph import backward_steps, topological_order
 
 # value.py imports this module at its bottom (for CustomOp), after Value and total are defined.
 from .value import Value, total
@@ -369,24 +369,16 @@ def grad(
                     f"grad: inputs[{i}]{name} is not in the graph of root (root does not depend on it; "
                     f"is it a Value of an older graph?); pass allow_unused=True to get 0 for it"
                 )
-    # The nodes that depend on an input (the inputs included): only their derivatives are needed.
-    needed = set(inputs)
-    for node in order:
-        if node.parents and not needed.isdisjoint(node.parents):
-            needed.add(node)
-
     if not create_graph:
-        # The float walk of backward(), into a dict instead of .grad.
-        adj: dict[Value, float] = {root: 1.0}
-        for node in reversed(order):
-            g = adj.get(node, 0.0)  # complete: every node that uses `node` came before it in this walk
-            if g == 0.0 or not node.parents:
-                continue
-            for p, local in zip(node.parents, node.local_grads):
-                if p in needed:
-                    adj[p] = adj.get(p, 0.0) + local * g
-        results = [Value(adj.get(x, 0.0)) for x in inputs]
+        # backward()'s own float walk, on a copy of the grads
+        grads = dict(zip(order, backward_steps(order)[0]))
+        results = [Value(grads.get(x, 0.0)) for x in inputs]
     else:
+        # The nodes that depend on an input (the inputs included): only their derivatives are needed.
+        needed = set(inputs)
+        for node in order:
+            if node.parents and not needed.isdisjoint(node.parents):
+                needed.add(node)
         # The same walk with Values: contributions local × grad are collected per node, and summed
         # (one Σ node) when the node is reached, i.e. once every node that uses it has contributed.
         parts: dict[Value, list[Value | float]] = {root: [1.0]}

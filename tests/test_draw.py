@@ -455,3 +455,18 @@ def test_a_graph_prints_what_it_is_not_a_memory_address():
     g = draw(b)
     assert repr(g) == "<chainrule graph of 3 values: save(graph, 'file.svg'), or show it in Jupyter>"
     assert repr(g.copy()) == repr(g) and " at 0x" not in repr(g)
+
+
+def test_draw_prints_given_grads_and_leaves_the_values_alone():
+    a = Value(2.0, label="a")
+    b = (a * 3.0).tanh()
+    b.label = "b"
+    nodes = topological_order(b)
+    given = {v: float(i) + 0.5 for i, v in enumerate(nodes)}  # not the engine's: only printed
+    text = text_of(render(draw(b, grads=given)))
+    assert "grad 0.5" in text and f"grad {len(nodes) - 0.5:g}" in text
+    assert "grads not computed" not in text and all(v.grad == 0.0 for v in nodes)
+    with pytest.raises(ValueError, match="grads has no entry for a"):
+        draw(b, grads={b: 1.0})
+    with pytest.raises(TypeError, match="grads must be a mapping"):
+        draw(b, grads=[1.0])
