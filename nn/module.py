@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 from autograd import Value
 from autograd.value import (
-    _weighted_sum,
     _weighted_sum_of_constants,
     _weighted_sums,
 )  # weighted_sum without re-checking inputs nn has checked
@@ -201,11 +200,15 @@ class Neuron(Module):
         return self._forward(_as_values(x, self.nin))[1]
 
     def _forward(self, xs: list[Value]) -> tuple[Value, Value]:
-        # xs: exactly nin Values, checked by the caller (the hot path of every forward pass)
+        # xs: exactly nin Values, checked by the caller (a layer builds its fused z's together: Layer._pairs)
         if self.fused:
-            z = _weighted_sum(self.w, xs, self.b, self._z_label)
+            z = _weighted_sums((self.w,), (self.b,), xs, (self._z_label,))[0]
         else:
             z = self._elementary_z(xs)
+        return self._activate(z)
+
+    def _activate(self, z: Value) -> tuple[Value, Value]:
+        """(z, a = g(z)), a labelled a_j^(l+1); with the linear activation a is z itself."""
         if self._g is None:
             return z, z
         a = self._g(z)
@@ -219,12 +222,7 @@ class Neuron(Module):
         always, but z's parents are only (w₁…wₙ, b) — op "Σwc+b", c for constants — so backward
         spends nothing on ∂J/∂x, which training never reads. Fused neurons only (the caller checks).
         """
-        z = _weighted_sum_of_constants(self.w, x, self.b, self._z_label)
-        if self._g is None:
-            return z, z
-        a = self._g(z)
-        a.label = self._a_label
-        return z, a
+        return self._activate(_weighted_sum_of_constants(self.w, x, self.b, self._z_label))
 
     def _elementary_z(self, x: Sequence[Value]) -> Value:
         """micrograd's graph: one `*` node per input and a chain of `+` nodes, b + w₁x₁ + w₂x₂ + …"""
@@ -296,26 +294,29 @@ class Layer(Module):
         return self._call(_as_values(x, self.nin))
 
     def _call(self, xs: list[Value]) -> list[Value]:
+        return self._pairs(xs)[1]
+
+    def _pairs(self, xs: list[Value]) -> tuple[list[Value], list[Value]]:
+        """(z's, a's) of the layer's neurons for xs, exactly nin Values (the hot path of every forward pass)."""
         neurons = self.neurons
         if not neurons[0].fused:
-            return [n._forward(xs)[1] for n in neurons]
+            pairs = [n._forward(xs) for n in neurons]
+            return [z for z, _ in pairs], [a for _, a in pairs]
         # fused: the layer's z's in one call that reads the inputs once (see `_weighted_sums`)
         zs = _weighted_sums([n.w for n in neurons], [n.b for n in neurons], xs, [n._z_label for n in neurons])
-        out = []
-        for z, n in zip(zs, neurons):
+        acts = []
+        for z, n in zip(zs, neurons):  # Neuron._activate, inlined: one call less per neuron
             if n._g is None:
-                out.append(z)  # linear: a is the z node itself
+                acts.append(z)  # linear: a is the z node itself
             else:
                 a = n._g(z)
                 a.label = n._a_label
-                out.append(a)
-        return out
+                acts.append(a)
+        return zs, acts
 
     def forward(self, x: Sequence[Value | float]) -> tuple[list[Value], list[Value]]:
         """(z's, a's) of the layer's neurons for one sample."""
-        xs = _as_values(x, self.nin)
-        pairs = [n._forward(xs) for n in self.neurons]
-        return [z for z, _ in pairs], [a for _, a in pairs]
+        return self._pairs(_as_values(x, self.nin))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
@@ -456,8 +457,7 @@ class MLP(Module):
         zs, activations = [], []
         out = inputs
         for layer in self.layers:
-            pairs = [n._forward(out) for n in layer.neurons]
-            z, out = [z for z, _ in pairs], [a for _, a in pairs]
+            z, out = layer._pairs(out)
             zs.append(z)
             activations.append(out)
         return Trace(inputs, zs, activations)

@@ -271,25 +271,23 @@ def test_zero_grad_of_a_collection_and_of_a_graph():
     assert c.grad == 0.0
 
 
-def test_a_layers_weighted_sums_are_the_nodes_weighted_sum_makes_one_by_one():
-    # nn builds a layer's z's in one call that reads the inputs once; every node must be the same
+def test_a_layers_weighted_sums_are_one_weighted_sum_node_per_neuron():
+    # nn builds a layer's z's in one call that reads the inputs once; each node must be what the
+    # seeds' z is: parents (w…, x…, b), local derivatives (x…, w…, 1), b + w₁x₁ + … added left to right
     rng = random.Random(7)
     xs = [Value(rng.uniform(-2, 2)) for _ in range(5)]
     rows = [[Value(rng.uniform(-1, 1)) for _ in range(5)] for _ in range(4)]
     biases = [Value(0.25), None, Value(-1.5), Value(3.0)]
     labels = ["z_1^(2)", None, "z_3^(2)", "z_4^(2)"]
-    together = _weighted_sums(rows, biases, xs, labels)
-    for z, ws, b, label in zip(together, rows, biases, labels):
-        alone = weighted_sum(ws, xs, b, label=label)
-        assert (z.data, z.parents, z.local_grads, z.op, z.label) == (
-            alone.data,
-            alone.parents,
-            alone.local_grads,
-            alone.op,
-            alone.label,
-        )
-        # b + w₁x₁ + … + w₅x₅ left to right, the float a plain loop gives
+    xd = tuple(x.data for x in xs)
+    for z, ws, b, label in zip(_weighted_sums(rows, biases, xs, labels), rows, biases, labels):
+        wd = tuple(w.data for w in ws)
+        if b is None:
+            assert (z.parents, z.local_grads, z.op) == ((*ws, *xs), (*xd, *wd), "Σwx")
+        else:
+            assert (z.parents, z.local_grads, z.op) == ((*ws, *xs, b), (*xd, *wd, 1.0), "Σwx+b")
+        assert z.label == label
         s = b.data if b is not None else 0.0
-        for w, x in zip(ws, xs):
-            s += w.data * x.data
+        for w, x in zip(wd, xd):
+            s += w * x
         assert z.data == s
