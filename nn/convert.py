@@ -18,13 +18,28 @@ import numpy as np
 from .matrix import _check_thetas
 from .module import MLP
 
-__all__ = ["thetas_from_mlp", "mlp_from_thetas"]
+__all__ = ["thetas_from_mlp", "grads_from_mlp", "mlp_from_thetas"]
 
 
 def thetas_from_mlp(mlp: MLP) -> list[np.ndarray]:
     """Θ^(1), …, Θ^(L−1) of `mlp`, each s_{l+1} × (s_l + 1)."""
+    return _in_theta_layout(mlp, "data")
+
+
+def grads_from_mlp(mlp: MLP) -> list[np.ndarray]:
+    """The parameters' grads (after `backward()`) laid out as the Θ's: ∂J/∂Θ^(l), column 0 the bias."""
+    return _in_theta_layout(mlp, "grad")
+
+
+def _in_theta_layout(mlp: MLP, field: str) -> list[np.ndarray]:
+    """Each layer's parameters' `field` as rows [b, w₁, …] (0 for a network without biases)."""
     return [
-        np.array([[n.b.data if n.b is not None else 0.0] + [w.data for w in n.w] for n in layer.neurons])
+        np.array(
+            [
+                [getattr(n.b, field) if n.b is not None else 0.0] + [getattr(w, field) for w in n.w]
+                for n in layer.neurons
+            ]
+        )
         for layer in mlp.layers
     ]
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from . import losses as engine_losses
 from . import matrix
-from .convert import mlp_from_thetas, thetas_from_mlp
+from .convert import grads_from_mlp, mlp_from_thetas, thetas_from_mlp
+from .data import _rng
 from .init import debug_matrix
 from .module import MLP
 
@@ -138,9 +139,7 @@ def make_report(
 
 def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random inputs in [−1, 1] and targets that suit the loss (0/1, ±1, one-hot or in [0, 1])."""
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(f"seed must be an integer ≥ 0, got {seed!r:.60}")
-    rng = np.random.default_rng(int(seed))
+    rng = _rng(seed)  # a seed that is not an integer ≥ 0 is a ValueError naming it
     k = sizes[-1]
     X = rng.uniform(-1.0, 1.0, size=(m, sizes[0]))
     if loss == "mse":
@@ -166,10 +165,7 @@ def engine_backprop(
         J = J + engine_losses.l2(mlp, lam, len(X))
     mlp.zero_grad()
     J.backward()
-    grads = [
-        np.array([[n.b.grad if n.b is not None else 0.0] + [w.grad for w in n.w] for n in layer.neurons])
-        for layer in mlp.layers
-    ]
+    grads = grads_from_mlp(mlp)
     deltas = [np.array([[z.grad for z in t.z[l]] for t in traces]) for l in range(len(mlp.layers))]
     return J.data, grads, deltas
 

@@ -41,7 +41,7 @@ import numpy as np
 from autograd.files import write_atomically
 
 from . import matrix
-from .convert import mlp_from_thetas, thetas_from_mlp
+from .convert import grads_from_mlp, mlp_from_thetas, thetas_from_mlp
 from .crosscheck import Report, make_report
 from .data import Digits, _require
 from .losses import cross_entropy, l2
@@ -130,7 +130,7 @@ class DigitsResult(NamedTuple):
 
 def unroll(thetas: Sequence[np.ndarray]) -> np.ndarray:
     """The Θ's as one vector (the course's `nn_params`): each Θ row by row, Θ^(1) first."""
-    return np.concatenate([np.ravel(T) for T in thetas])
+    return matrix.unroll(thetas)
 
 
 def roll(vector: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
@@ -140,11 +140,7 @@ def roll(vector: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     want = sum(r * c for r, c in shapes)
     if vector.ndim != 1 or vector.size != want:
         raise ValueError(f"roll: sizes {list(sizes)} need a vector of {want} numbers, got shape {vector.shape}")
-    out, k = [], 0
-    for r, c in shapes:
-        out.append(vector[k : k + r * c].reshape(r, c))
-        k += r * c
-    return out
+    return matrix.reroll(vector, shapes)
 
 
 def one_hot(y: np.ndarray, k: int = CLASSES) -> np.ndarray:
@@ -288,11 +284,6 @@ def train_matrix(
 # ---------------------------------------------------------------- the scalar engine, mini-batches
 
 
-def _engine_gradients(mlp: MLP) -> list[np.ndarray]:
-    """∂J/∂Θ from the parameters' grads, in Θ's layout (column 0 the bias)."""
-    return [np.array([[n.b.grad] + [w.grad for w in n.w] for n in layer.neurons]) for layer in mlp.layers]
-
-
 def _batch_cost(mlp: MLP, samples: list[list[float]], targets: list[list[float]], lam: float, M: int):
     """(J of the batch as ONE graph, the outputs): 1/B Σ cross-entropy + λ/(2M) Σ w²."""
     outputs = [mlp(x, constant_inputs=True) for x in samples]
@@ -312,7 +303,7 @@ def check_batch(mlp: MLP, X: np.ndarray, y: np.ndarray, lam: float, M: int) -> R
     J, _ = _batch_cost(mlp, X.tolist(), Y.tolist(), lam, M)
     mlp.zero_grad()
     J.backward()
-    engine = _engine_gradients(mlp)
+    engine = grads_from_mlp(mlp)
     res = matrix.backprop(thetas_from_mlp(mlp), X, Y, "sigmoid", loss="cross_entropy", lam=lam * len(X) / M)
     title = (
         f"cross-check on one real mini-batch: {len(X)} training images, sizes {mlp.sizes}, sigmoid, "

@@ -40,6 +40,8 @@ __all__ = [
     "backprop",
     "numerical_gradients",
     "relative_difference",
+    "unroll",
+    "reroll",
     "train",
     "debug_thetas",
     "random_thetas",
@@ -198,12 +200,6 @@ def _check_Y(Y, m: int, k: int) -> np.ndarray:
     return Y
 
 
-def _bias(A: np.ndarray) -> np.ndarray:
-    """[1, A]: the course's bias unit, a column of ones in front (a copy of A: the hot paths below
-    add the bias column of Θ instead, which gives the same sums without copying the batch)."""
-    return np.hstack([np.ones((A.shape[0], 1)), A])
-
-
 # ---------------------------------------------------------------- forward and backprop
 
 
@@ -326,6 +322,21 @@ def numerical_gradients(thetas, X, Y, eps: float = 1e-4, **kwargs) -> list[np.nd
             G[idx] = (up - down) / (2 * eps)
         grads.append(G)
     return grads
+
+
+def unroll(mats: Sequence[np.ndarray], order: str = "C") -> np.ndarray:
+    """The matrices as one vector (the course's `nn_params`): each row by row (order "C", as the
+    course's Python port does) or column by column ("F", MATLAB's `[Theta1(:); Theta2(:)]`), in turn."""
+    return np.concatenate([np.ravel(M, order=order) for M in mats])
+
+
+def reroll(vector: np.ndarray, shapes: Sequence[tuple[int, int]], order: str = "C") -> list[np.ndarray]:
+    """`unroll(mats, order)` undone: the matrices of those shapes (views into `vector` where NumPy can)."""
+    out, start = [], 0
+    for r, c in shapes:
+        out.append(np.reshape(vector[start : start + r * c], (r, c), order=order))
+        start += r * c
+    return out
 
 
 def relative_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:

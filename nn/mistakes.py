@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import matrix
+from .matrix import reroll, unroll  # (re-exported: the unrolling orders the diagnosis speaks of)
 
 __all__ = [
     "Mistake",
@@ -238,20 +239,6 @@ class Problem(NamedTuple):
     @property
     def m(self) -> int:
         return self.X.shape[0]
-
-
-def unroll(mats: Sequence[np.ndarray], order: str = "C") -> np.ndarray:
-    """One vector of every entry: each matrix row by row (order "C") or column by column ("F"), in turn."""
-    return np.concatenate([np.ravel(M, order=order) for M in mats])
-
-
-def reroll(vector: np.ndarray, shapes: Sequence[tuple[int, int]], order: str = "C") -> list[np.ndarray]:
-    """The matrices of those shapes back from `unroll(mats, order)`."""
-    out, start = [], 0
-    for r, c in shapes:
-        out.append(np.reshape(vector[start : start + r * c], (r, c), order=order))
-        start += r * c
-    return out
 
 
 def _other(order: str) -> str:
