@@ -20,7 +20,7 @@ from typing import NamedTuple
 from autograd import Value
 
 from .losses import get_loss, l2
-from .module import MLP
+from .module import _NOT_SAMPLES, MLP, _seed
 from .optim import SGD, Optimizer
 
 __all__ = ["fit", "accuracy", "predict", "targets_for", "Epoch", "History"]
@@ -68,7 +68,7 @@ def targets_for(y: Sequence, k: int, loss: str | Callable) -> list[list[float]]:
     Rows already of length k pass through. With k = 1 a label is its own target. With k > 1 an
     integer class label c becomes a one-hot row (−1/+1 instead of 0/1 for the hinge loss).
     """
-    if isinstance(y, (str, bytes, dict, set, frozenset)) or not hasattr(y, "__iter__"):
+    if isinstance(y, _NOT_SAMPLES) or not hasattr(y, "__iter__"):
         raise TypeError(f"y must be a sequence of labels or target rows, got {type(y).__name__}")
     rows = []
     for i, t in enumerate(y):
@@ -120,7 +120,7 @@ def _correct(output: Sequence[float], target: Sequence[float], rule: str) -> boo
 
 def _sample(x: Sequence, i: int) -> list[Value | float]:
     """Sample i as a list of Python floats (or Values), converted once rather than every epoch."""
-    if isinstance(x, (str, bytes, dict, set, frozenset)) or not hasattr(x, "__len__"):
+    if isinstance(x, _NOT_SAMPLES) or not hasattr(x, "__len__"):
         raise TypeError(f"fit: sample {i} must be a sequence of numbers, got {type(x).__name__}")
     row = []
     for v in x:
@@ -140,7 +140,7 @@ def _check_model(model: object, what: str) -> None:
 
 def _check_samples(X: object, what: str) -> int:
     """len(X), or a TypeError when X is not a sequence of samples."""
-    if isinstance(X, (str, bytes, dict, set, frozenset)) or not hasattr(X, "__len__") or not hasattr(X, "__iter__"):
+    if isinstance(X, _NOT_SAMPLES) or not hasattr(X, "__len__") or not hasattr(X, "__iter__"):
         raise TypeError(
             f"{what}: X must be a sequence of samples (a list of lists, or a 2-D array), got {type(X).__name__}"
         )
@@ -241,7 +241,7 @@ def fit(
     targets = targets_for(y, model.sizes[-1], loss_name)
     rule = _rule(targets, loss_name)
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
-    rng = random.Random(seed if not isinstance(seed, Integral) else int(seed))
+    rng = random.Random(_seed(seed))
     order = list(range(m))
     size = batch_size or m
     batches = -(-m // size)  # per epoch
