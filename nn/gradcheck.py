@@ -174,13 +174,6 @@ class Entry(NamedTuple):
         return entry_name(self.layer, self.j, self.i)[1]
 
 
-def _relative(a: np.ndarray, b: np.ndarray) -> float:
-    num, den = float(np.linalg.norm(a - b)), float(np.linalg.norm(a + b))
-    if den == 0.0:
-        return 0.0 if num == 0.0 else math.inf
-    return num / den
-
-
 class RunReport(NamedTuple):
     """One λ: what came back (`problem` says why it could not be used), and the comparison."""
 
@@ -201,7 +194,7 @@ class RunReport(NamedTuple):
         if self.gradients is None:
             return []
         return [
-            LayerRow(l, R.shape, float(np.max(np.abs(G - R))), _relative(G, R))
+            LayerRow(l, R.shape, float(np.max(np.abs(G - R))), matrix.relative_difference([G], [R]))
             for l, (G, R) in enumerate(zip(self.gradients, self.reference), start=1)
         ]
 
@@ -575,10 +568,10 @@ def _arguments(signature: str, p: Problem, lam: float, labels_base: int) -> tupl
     if signature == "course":
         s1, s2, k = p.thetas[0].shape[1] - 1, p.thetas[0].shape[0], p.thetas[1].shape[0]
         y = np.asarray(p.labels, dtype=int) + labels_base
-        return (mistakes.unroll(p.thetas, order), s1, s2, k, p.X.copy(), y, lam)
+        return (matrix.unroll(p.thetas, order), s1, s2, k, p.X.copy(), y, lam)
     sizes = [p.thetas[0].shape[1] - 1] + [T.shape[0] for T in p.thetas]
     if signature == "theta":
-        return (mistakes.unroll(p.thetas, order), sizes, p.X.copy(), p.Y.copy(), lam)
+        return (matrix.unroll(p.thetas, order), sizes, p.X.copy(), p.Y.copy(), lam)
     return ([T.copy() for T in p.thetas], p.X.copy(), p.Y.copy(), lam)
 
 
@@ -642,7 +635,7 @@ def _read_result(
             return cost, None, f"grad has {g.size} entries, expected {n} = {_sizes_text(shapes)}"
         if g.ndim > 1 and sorted(g.shape)[-1] != n:
             return cost, None, f"grad has shape {g.shape}, expected a vector of {n} = {_sizes_text(shapes)}"
-        mats = mistakes.reroll(g.ravel(), shapes, order or "C")
+        mats = matrix.reroll(g.ravel(), shapes, order or "C")
     bad = [(l, r, c) for l, G in enumerate(mats, start=1) for (r, c), v in np.ndenumerate(G) if not np.isfinite(v)]
     if bad:
         names = ", ".join(entry_name(l, r + 1, c)[0] for l, r, c in bad[:4]) + (", …" if len(bad) > 4 else "")
@@ -665,8 +658,8 @@ def _reference(p: Problem, lam: float) -> tuple[float, list[np.ndarray], list[np
         res.cost,
         res.gradients,
         num,
-        _relative(mistakes.unroll(engine), mistakes.unroll(res.gradients)),
-        _relative(mistakes.unroll(num), mistakes.unroll(res.gradients)),
+        matrix.relative_difference(engine, res.gradients),
+        matrix.relative_difference(num, res.gradients),
     )
 
 
@@ -803,7 +796,7 @@ def check_backprop(
     diagnosis = None
     if not all(r.ok for r in runs):
         usable = [
-            Run(r.lam, r.cost, mistakes.unroll(r.gradients, vector_order or "C") if r.gradients is not None else None)
+            Run(r.lam, r.cost, matrix.unroll(r.gradients, vector_order or "C") if r.gradients is not None else None)
             for r in runs
             if r.problem is None or r.gradients is not None
         ]
@@ -891,7 +884,9 @@ class OwnDataReport:
             return []
         floor = OWN_ABS_FLOOR * max(1.0, abs(self.cost or 0.0))
         return [
-            LayerRow(l, N.shape, float(np.max(np.abs(G - N))), _relative(G, N), OWN_TOLERANCE, floor)
+            LayerRow(
+                l, N.shape, float(np.max(np.abs(G - N))), matrix.relative_difference([G], [N]), OWN_TOLERANCE, floor
+            )
             for l, (G, N) in enumerate(zip(self.gradients, self.numerical), start=1)
         ]
 
@@ -900,7 +895,7 @@ class OwnDataReport:
         """‖theirs − numerical‖/‖theirs + numerical‖ over every entry (the course's one number)."""
         if self.gradients is None or self.numerical is None:
             return None
-        return _relative(mistakes.unroll(self.gradients), mistakes.unroll(self.numerical))
+        return matrix.relative_difference(self.gradients, self.numerical)
 
     @property
     def ok(self) -> bool:
@@ -1018,7 +1013,7 @@ def _check_own(
     dims = "-".join(map(str, sizes))
     thetas = matrix.random_thetas(sizes, seed=seed)
     shapes = [T.shape for T in thetas]
-    theta = mistakes.unroll(thetas, order)
+    theta = matrix.unroll(thetas, order)
     n = theta.size
     report = dict(function=sandbox.description, detected=detected, sizes=sizes, order=order, seed=seed, theta=theta)
 
@@ -1080,7 +1075,7 @@ def _check_own(
                 f"({elapsed:.0f} s): over the overall limit of {overall_timeout:g} s; check it on a smaller batch "
                 "or smaller sizes (or raise overall_timeout)"
             )
-    return done(cost, grads, mistakes.reroll(numerical, shapes, order), None, 2 * n + 1)
+    return done(cost, grads, matrix.reroll(numerical, shapes, order), None, 2 * n + 1)
 
 
 def assert_backprop(fn: Callable | str, **kwargs: Any) -> BackpropReport | OwnDataReport:
