@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from ..losses import mse
 from ..module import MLP
 from ..optim import Adam
 from ..train import accuracy, fit
+from .options import add_progress_options, say_written, show_progress
 
 __all__ = ["run_demo", "add_parser"]
 
@@ -144,8 +144,7 @@ def run_demo(
     written.append(_savefig(fig, out / "decision-boundary.png"))
     plt.close(fig)
 
-    for p in written:
-        say(f"wrote {p}  ({p.stat().st_size:,} bytes)")
+    say_written(written, say)
     return written
 
 
@@ -159,8 +158,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--epochs must be ≥ 1, got {args.epochs}")
     if args.samples < 4:
         raise ValueError(f"--samples must be ≥ 4, got {args.samples}")
-    progress = False if args.no_progress else (True if args.progress else sys.stderr.isatty())
-    run_demo(args.out, args.epochs, args.samples, progress=progress)
+    run_demo(args.out, args.epochs, args.samples, progress=show_progress(args))
     return 0
 
 
@@ -173,7 +171,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="chainrule-out", help="folder for the files (default ./chainrule-out)")
     p.add_argument("--epochs", type=int, default=60, help="training epochs (default 60)")
     p.add_argument("--samples", type=int, default=100, help="two-moons points (default 100)")
-    bar = p.add_mutually_exclusive_group()
-    bar.add_argument("--progress", action="store_true", help="always show the progress bar")
-    bar.add_argument("--no-progress", action="store_true", help="never show it (default: on a terminal only)")
+    add_progress_options(p)
     p.set_defaults(func=_run)

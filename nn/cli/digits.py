@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 
-from .options import positive_int
+from .options import add_progress_options, positive_int, say_written, show_progress
 
 __all__ = ["add_parser"]
 
 MAX_HIDDEN = 1000  # a bound on the work one command asks for (the scalar engine is O(hidden) per image)
-
-
-def _say_files(paths, say) -> None:
-    for p in paths:
-        say(f"wrote {p}  ({p.stat().st_size:,} bytes)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -40,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError("--method applies to --engine matrix only (the scalar engine uses Adam)")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
         raise ValueError(f"--lr must be a finite number > 0, got {args.lr}")
-    progress = False if args.no_progress else (True if args.progress else sys.stderr.isatty())
+    progress = show_progress(args)
 
     try:
         from .. import digits
@@ -109,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         raise RuntimeError(str(exc)) from None
     say(f"trained in {result.seconds:.1f} s ({result.stopped}); final cost J = {result.cost:.6f}")
     say(f"training accuracy: {result.train_accuracy:.1%}")
-    _say_files(digits.save_pictures(result, data, args.out), say)
+    say_written(digits.save_pictures(result, data, args.out), say)
     say(f"test accuracy: {result.test_accuracy:.1%}")
     return 0
 
@@ -143,7 +137,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=positive_int, default=None, help="scalar only: images per batch (32)")
     p.add_argument("--lr", type=float, default=None, help="scalar only: Adam's learning rate (0.02)")
     p.add_argument("--method", choices=("L-BFGS-B", "CG"), default=None, help="matrix only: SciPy's method")
-    bar = p.add_mutually_exclusive_group()
-    bar.add_argument("--progress", action="store_true", help="always show the progress bar")
-    bar.add_argument("--no-progress", action="store_true", help="never show it (default: on a terminal only)")
+    add_progress_options(p)
     p.set_defaults(func=_run)

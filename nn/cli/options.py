@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
-__all__ = ["layer_sizes", "numbers", "positive_int"]
+__all__ = ["layer_sizes", "numbers", "positive_int", "add_progress_options", "show_progress", "say_written"]
 
 
 def layer_sizes(text: str) -> list[int]:
@@ -35,3 +38,21 @@ def positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected an integer ≥ 1, got {text!r}")
     return n
+
+
+def add_progress_options(p: argparse.ArgumentParser) -> None:
+    """--progress / --no-progress: the progress bar always, or never (default: on a terminal only)."""
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", action="store_true", help="always show the progress bar")
+    bar.add_argument("--no-progress", action="store_true", help="never show it (default: on a terminal only)")
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Whether to show a progress bar, from --progress / --no-progress and whether stderr is a terminal."""
+    return False if args.no_progress else (True if args.progress else sys.stderr.isatty())
+
+
+def say_written(paths: Iterable[Path], say: Callable[[str], object] = print) -> None:
+    """One line per file written: its path and size."""
+    for p in paths:
+        say(f"wrote {p}  ({p.stat().st_size:,} bytes)")
