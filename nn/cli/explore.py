@@ -52,6 +52,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "network on its sample and target. With --highlight, the page opens on that parameter's paths.",
     )
     add_network_options(p)
-    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left to right (default) or top to bottom")
     p.add_argument("-o", "--out", default="explore.html", help="the page to write (default explore.html)")
     p.set_defaults(func=_run)

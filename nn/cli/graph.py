@@ -60,6 +60,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "parameter's chain-rule paths coloured and summed in a legend.",
     )
     add_network_options(p)
-    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left to right (default) or top to bottom")
     p.add_argument("-o", "--out", default="graph.svg", help="the file to write: .svg, .png or .pdf (default graph.svg)")
     p.set_defaults(func=_run)

@@ -70,6 +70,7 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
         metavar="PARAM",
         help="colour a parameter's chain-rule paths to J, by label (w_1,1^(1)) or name (layers.0.neurons.0.w.0)",
     )
+    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left to right (default) or top to bottom")
     p.add_argument("--max-nodes", type=positive_int, default=200, help="refuse larger graphs (default 200)")
     p.add_argument(
         "--max-parameters",
