@@ -18,6 +18,7 @@ import importlib
 from . import init
 from .examples import EXAMPLE_DATA, EXAMPLES, example
 from .io import load, load_weights, save
+from .layout import layout
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
 from .optim import SGD, Adam, Optimizer
@@ -49,6 +50,7 @@ __all__ = [
     "load",
     "load_weights",
     "example",
+    "layout",
     "EXAMPLES",
     "EXAMPLE_DATA",
     "thetas_from_mlp",
