@@ -291,7 +291,9 @@
   const view = { s: 1, x: 0, y: 0 }; // screen px = s · graph + (x, y): where the view is going
   const shownView = { s: 1, x: 0, y: 0 }; // where it is drawn now (moving towards `view`)
   let viewFrame = null;
-  const pane = () => ({ w: graphBox.clientWidth || 1, h: graphBox.clientHeight || 1 });
+  // the pane's size, read when it changes (reading it after each step would force a layout of the page)
+  let paneSize = null;
+  const pane = () => paneSize || (paneSize = { w: graphBox.clientWidth || 1, h: graphBox.clientHeight || 1 });
 
   function drawView() {
     viewG.setAttribute("transform", "translate(" + shownView.x.toFixed(2) + " " + shownView.y.toFixed(2) + ") scale(" + shownView.s.toFixed(5) + ")");
@@ -715,7 +717,8 @@
       setClass(e.g, "cr-changed", changed.has(i));
       setClass(e.g, "cr-locked", !QUIZ_PAGE && !n.parents.length && unknownBelow[i] !== null);
       setColour(e.g, nodeColour.get(i));
-      e.g.setAttribute("aria-label", ariaLabel(i));
+      const aria = ariaLabel(i);
+      if (e.aria !== aria) e.g.setAttribute("aria-label", (e.aria = aria));
       n.parents.forEach((p, k) => {
         const el = E[i].ins[k].g;
         const done = S.mode === "backward" ? stepIndex[i][k] < S.pos : S.mode === "forward" ? i < S.fpos : true;
@@ -739,7 +742,7 @@
     const input = panel.querySelector("input[data-focus]");
     if (input && document.activeElement !== input && !S.playing && !panel.contains(document.activeElement))
       input.focus({ preventScroll: true });
-    writeLink();
+    if (!linkTimer) linkTimer = setTimeout(writeLink, 120); // the address follows, a moment later
   }
   let stepIndex = []; // [child][slot] → its step number (Infinity: never a step)
   let stepIndexOf = null; // the steps it indexes
@@ -811,7 +814,7 @@
     C.speed.value = SPEEDS.indexOf(S.speed);
     setHTML(C["speed-value"], S.speed + "/s");
     setHTML(C.count, (S.mode === "forward" ? "node " : "step ") + at + " of " + total);
-    setHTML(C.layout, graph.layout === "LR" ? "⇣ top to bottom" : "⇢ left to right");
+    setHTML(C.layout, graph.layout === "LR" ? "⇣ vertical" : "⇢ horizontal");
     C.animate.checked = S.animate;
     setHTML(C.link, S.linkNote || "copy link");
   }
@@ -870,8 +873,8 @@
     const skipped = list.filter((i) => N[i].parents.length);
     if (!skipped.length) return "";
     return (
-      '<div class="cr-l3 cr-skip">skipped ' + skipped.map(nm).join(", ") +
-      ": grad 0, nothing to pass on (backward() skips a node whose grad is 0)</div>"
+      '<span class="cr-skip">skipped ' + skipped.map(nm).join(", ") +
+      ": grad 0, nothing to pass on (backward() skips a node whose grad is 0)</span>"
     );
   }
 
@@ -895,14 +898,18 @@
       ")</span></div>" +
       '<div class="cr-l2">' + dRoot(parent) + " += " + fmt(local) + " × " + fmt(upstream) +
       '<span class="cr-arrive"> = ' + fmt(product) + "</span></div>";
+    // the third row: a second path's sum, the nodes skipped, the end
+    const third = [];
     if (h.shownBefore !== null)
-      out +=
-        '<div class="cr-l3 cr-arrive">' + dRoot(parent) + " = " + fmt(before) + " + " + term(product) + " = " + fmt(after) +
-        '&ensp;<span class="cr-muted">another path adds to the grad</span></div>';
-    out += skippedNote(h.passed);
+      third.push(
+        '<span class="cr-arrive">' + dRoot(parent) + " = " + fmt(before) + " + " + term(product) + " = " + fmt(after) +
+        '&ensp;<span class="cr-muted">another path adds to the grad</span></span>'
+      );
+    third.push(skippedNote(h.passed));
     if (S.pos === G.steps.length)
-      out += '<div class="cr-l3 cr-done-note">Done: every grad is ' + esc("∂" + ROOT_NAME) + "/∂node, as backward() leaves it.</div>";
-    return out;
+      third.push('<span class="cr-done-note">Done: every grad is ' + esc("∂" + ROOT_NAME) + "/∂node, as backward() leaves it.</span>");
+    const rest = third.filter((t) => t);
+    return out + (rest.length ? '<div class="cr-l3">' + rest.join("&emsp;") + "</div>" : "");
   }
 
   function lineHTML() {
@@ -1346,7 +1353,10 @@
     return parts.join("&");
   }
   let written = null;
+  let linkTimer = null;
   function writeLink() {
+    clearTimeout(linkTimer);
+    linkTimer = null;
     const f = fragment();
     if (f === written) return;
     written = f;
@@ -1669,6 +1679,7 @@
     act(keys[ev.key])(ev);
   });
   new ResizeObserver(() => {
+    paneSize = null;
     if (S.fitted) fit(false);
   }).observe(graphBox);
   window.addEventListener("hashchange", () => {

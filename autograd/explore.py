@@ -431,8 +431,9 @@ style-src 'unsafe-inline'; img-src data:">
     <button id="cr-play" title="play / pause (space)">play</button>
     <button id="cr-next" title="next step (→)" aria-label="next step"></button>
     <button id="cr-end" title="to the end (End)" aria-label="to the end"></button>
-    <label id="cr-speed-label" title="steps per second">speed
-      <input id="cr-speed" type="range" min="0" max="6" step="1" value="2"><span id="cr-speed-value"></span></label>
+    <label id="cr-speed-label" title="speed: steps per second">
+      <input id="cr-speed" type="range" min="0" max="6" step="1" value="2" aria-label="speed">
+      <span id="cr-speed-value"></span></label>
     <span id="cr-count"></span>
   </div>
   <div id="cr-view-controls">
