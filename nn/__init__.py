@@ -4,7 +4,9 @@
 the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
 `nn.crosscheck` compares the two with numerical gradients; `nn.gradcheck` checks a learner's own
-backprop against them and diagnoses its mistake.
+backprop against them and diagnoses its mistake. `GPT` is microgpt's transformer on the engine
+(`nn.gpt`), with its matrix twin `nn.gpt_matrix`, its three-way check `nn.gpt_check` and real first
+names to train on (`nn.names`).
 
 `import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
@@ -17,6 +19,7 @@ import importlib
 
 from . import init
 from .examples import EXAMPLE_DATA, EXAMPLES, example
+from .gpt import GPT
 from .io import load, load_weights, save
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
@@ -29,6 +32,7 @@ __all__ = [
     "Layer",
     "MLP",
     "Trace",
+    "GPT",
     "ACTIVATIONS",
     "mse",
     "cross_entropy",
@@ -59,6 +63,10 @@ __all__ = [
     "crosscheck",
     "gradcheck",
     "digits",
+    "gpt",
+    "gpt_matrix",
+    "gpt_check",
+    "names",
 ]
 
 # Imported on first use (PEP 562): name → the submodule that provides it (itself, for a submodule).
@@ -68,6 +76,9 @@ _LAZY = {
     "crosscheck": "crosscheck",
     "gradcheck": "gradcheck",
     "digits": "digits",
+    "gpt_matrix": "gpt_matrix",
+    "gpt_check": "gpt_check",
+    "names": "names",
     "thetas_from_mlp": "convert",
     "mlp_from_thetas": "convert",
 }

@@ -60,6 +60,7 @@ from .optim import Adam
 __all__ = [
     "GPT",
     "Trace",
+    "shapes",
     "MODES",
     "train",
     "train_step",
@@ -184,12 +185,7 @@ class GPT(Module):
 
     def shapes(self) -> dict[str, tuple[int, int]]:
         """{name: (rows, columns)} in state_dict order: each row the weights into one output."""
-        V, d, T = self.vocab_size, self.n_embd, self.block_size
-        out = {"wte": (V, d), "wpe": (T, d), "lm_head": (V, d)}
-        for i in range(self.n_layer):
-            for name, shape in zip(_LAYER_MATRICES, [(d, d)] * 4 + [(4 * d, d), (d, 4 * d)]):
-                out[f"layer{i}.{name}"] = shape
-        return out
+        return shapes(self.vocab_size, self.n_embd, self.n_layer, self.block_size)
 
     def num_parameters(self) -> int:
         return sum(r * c for r, c in self.shapes().values())
@@ -397,6 +393,17 @@ class GPT(Module):
                 sample.append(token)
             out.append(self.decode(sample) if self.chars is not None else sample)
         return out
+
+
+def shapes(vocab_size: int, n_embd: int, n_layer: int, block_size: int) -> dict[str, tuple[int, int]]:
+    """A GPT's state_dict {name: (rows, columns)}, in order: wte, wpe, lm_head, then per layer i
+    layer{i}.attn_wq, attn_wk, attn_wv, attn_wo (n_embd × n_embd), mlp_fc1 (4·n_embd × n_embd), mlp_fc2."""
+    V, d, T = vocab_size, n_embd, block_size
+    out = {"wte": (V, d), "wpe": (T, d), "lm_head": (V, d)}
+    for i in range(n_layer):
+        for name, shape in zip(_LAYER_MATRICES, [(d, d)] * 4 + [(4 * d, d), (d, 4 * d)]):
+            out[f"layer{i}.{name}"] = shape
+    return out
 
 
 def _short(name: str) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from autograd import (
     Value,
     draw,
     explore,
+    fused,
     grad,
     hessian,
     hvp,
@@ -30,7 +31,6 @@ from autograd import (
     total,
     weighted_sum,
 )
-from autograd import fused
 from autograd import ops as op_table
 
 mpmath.mp.dps = 40
