@@ -193,7 +193,8 @@ def run(engine: str, steps: int) -> dict:
         import nn
 
         gpt = nn.gpt
-        optimizer = nn.Adam(template.parameters(), lr=LR, **gpt.ADAM)
+        params = template.parameters()
+        optimizer = nn.Adam(params, lr=LR, **gpt.ADAM)
         children = "parents"
 
         def step(k):
@@ -230,15 +231,16 @@ def run(engine: str, steps: int) -> dict:
         del loss
     out = {"engine": engine, "losses": losses, "seconds": seconds, "nodes": nodes, "edges": edges}
     if children is not None:
-        out["bytes_per_node"] = bytes_per_node(step, steps, children)
+        out["bytes_per_node"] = bytes_per_node(step, steps, children, params)
         out["leaves"] = len(template.parameters())
     if engine == "c":
         out["nodes_elementary"] = count_nodes(template.loss(docs[0], mode="elementary"), "parents")
     return out
 
 
-def bytes_per_node(step, k: int, children: str) -> float:
-    """Memory one more step's graph holds after its backward (nodes, tuples, floats), per node it adds."""
+def bytes_per_node(step, k: int, children: str, params: list) -> float:
+    """Memory one more step's graph holds after its backward (nodes, tuples, floats), per node it adds
+    (every node of the graph but the parameters, which were there before)."""
     gc.collect()
     tracemalloc.start()
     try:
@@ -247,7 +249,15 @@ def bytes_per_node(step, k: int, children: str) -> float:
         used = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
-    return used / max(1, count_nodes(loss, children) - 4192)
+    ids = {id(p) for p in params}
+    seen, stack, added = {id(loss)}, [loss], 1
+    while stack:
+        for c in getattr(stack.pop(), children):
+            if id(c) not in seen:
+                seen.add(id(c))
+                stack.append(c)
+                added += id(c) not in ids
+    return used / added
 
 
 def measure(engine: str, steps: int) -> dict:
