@@ -99,11 +99,14 @@ class GPTCheck(NamedTuple):
         )
         if self.worst:
             lines += ["", "the entries farthest from the central differences:"]
-            lines.append(f"  {'entry':<52}{'fused':>13}{'elementary':>13}{'matrices':>13}{'numerical':>13}")
+            lines.append(
+                f"  {'entry':<46}{'fused':>14}{'elementary':>14}{'matrices':>14}{'numerical':>14}{'|fused − num.|':>16}"
+            )
             for name, g in self.worst:
                 lines.append(
-                    f"  {name:<52}"
-                    + "".join(f"{g[k]:>13.5e}" for k in ("fused", "elementary", "matrices", "numerical"))
+                    f"  {name:<46}"
+                    + "".join(f"{g[k]:>14.6e}" for k in ("fused", "elementary", "matrices", "numerical"))
+                    + f"{abs(g['fused'] - g['numerical']):>16.1e}"
                 )
         verdict = (
             "ok — engine (fused), engine (elementary) and matrices agree entry by entry, and with central differences"

@@ -30,7 +30,7 @@ TINY_DOCUMENT = "ana"
 
 
 def tiny_gpt(seed: int = 0) -> GPT:
-    """A GPT of 4 tokens ("aen" and BOS), n_embd 4, 1 head, 1 layer, block_size 2: 228 parameters."""
+    """A GPT of 4 tokens ("aen" and BOS), n_embd 4, 1 head, 1 layer, block_size 2: 232 parameters."""
     return GPT(4, n_embd=4, n_head=1, n_layer=1, block_size=2, seed=seed, chars="aen")
 
 
@@ -63,19 +63,15 @@ def token_names(model: GPT, tokens: Sequence[int]) -> list[str]:
 
 def attention_map(model: GPT, tokens: Sequence[int]):
     """A matplotlib Figure: one heatmap per layer and head, α_t,u with t (the query's position) down
-    and u (the key's) across, the masked future blank. Needs matplotlib."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    and u (the key's) across, the masked future blank. Needs matplotlib (no pyplot: no GUI backend)."""
     import numpy as np
+    from matplotlib.figure import Figure
 
     A = np.array(model.attention(tokens))  # layer × head × n × n
     n = A.shape[-1]
     names = token_names(model, tokens[:n])
-    fig, axes = plt.subplots(
-        model.n_layer, model.n_head, figsize=(2.2 * model.n_head + 1.2, 2.2 * model.n_layer + 0.9), squeeze=False
-    )
+    fig = Figure(figsize=(2.2 * model.n_head + 1.2, 2.2 * model.n_layer + 0.9), dpi=110)
+    axes = fig.subplots(model.n_layer, model.n_head, squeeze=False)
     mask = np.triu(np.ones((n, n), dtype=bool), k=1)
     for l in range(model.n_layer):
         for h in range(model.n_head):
@@ -95,10 +91,5 @@ def attention_map(model: GPT, tokens: Sequence[int]):
 
 def save_attention_map(model: GPT, tokens: Sequence[int], path: str | os.PathLike) -> Path:
     """`attention_map` written to `path` as a PNG, atomically; returns the path."""
-    import matplotlib.pyplot as plt
-
     fig = attention_map(model, tokens)
-    try:
-        return write_atomically(path, lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
-    finally:
-        plt.close(fig)
+    return write_atomically(path, lambda f: fig.savefig(f, format="png", bbox_inches="tight"))

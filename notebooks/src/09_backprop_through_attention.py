@@ -14,6 +14,7 @@ in matrix form ($\delta S$, $\delta Q$, $\delta K$, $\delta V$ written out in Nu
 maps of a trained model, and the three-way check against central differences.
 """),
 ("code", r"""
+%matplotlib inline
 import numpy as np
 
 import nn
@@ -86,7 +87,7 @@ engine = {
 }
 for name, M in (("δV", dV), ("δA", dA), ("δS", dS), ("δQ", dQ), ("δK", dK)):
     print(f"{name}: max |matrix − engine| = {np.max(np.abs(M - engine[name])):.1e}")
-print("δS =\n", dS.round(8), "\n(row 1, u = 2 is the masked future: 0)")
+print("δS =\n", dS.round(8) + 0.0, "\n(row 1, u = 2 is the masked future: 0)")
 """),
 ("md", r"""
 The δV row of position 2 is $\alpha_{2,2}\,\delta o_2$ only, but position 1's is
@@ -105,7 +106,7 @@ gpt = nn.GPT.from_documents(docs, seed=0)
 losses = nn.gpt.train(gpt, docs, 300)
 print(f"loss: {np.mean(losses[:20]):.3f} over the first 20 steps, {np.mean(losses[-20:]):.3f} over the last 20")
 print("samples:", ", ".join(gpt.generate(10, temperature=0.5, seed=0)))
-attention_map(gpt, gpt.tokens("isabella"));
+attention_map(gpt, gpt.tokens("isabella"))
 """),
 ("md", r"""
 ## The cross-check
