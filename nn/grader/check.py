@@ -175,7 +175,7 @@ def _run(sandbox, signature, p, lam, ref, labels, onehot, order, budget) -> RunR
         else:
             cost_at = sandbox_cost(sandbox, signature, p, lam, labels, onehot)
             own = own_cost(cost_at, p.thetas, got.float32, time.monotonic() + budget)
-    kind = "returned" if got.problem is None else "wrong"
+    kind = "returned" if got.problem is None else "unreadable" if got.unreadable else "wrong"
     return RunReport(
         **base,
         kind=kind,

@@ -117,7 +117,8 @@ def _load_file(path: str) -> types.ModuleType:
 
 
 def _load_notebook(path: str, name: str, notebook) -> tuple[types.ModuleType, list]:
-    folder = os.path.dirname(os.path.abspath(path))
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
     os.chdir(folder)  # as Jupyter runs it: data files beside the notebook
     if folder not in sys.path:
         sys.path.insert(0, folder)

@@ -153,6 +153,7 @@ class Returned(NamedTuple):
     problem: str | None = None
     cost_only: bool = False
     float32: bool = False
+    unreadable: bool = False  # not numbers at all (strings, objects): nothing could be compared
 
 
 def _what(x: Any) -> str:
@@ -173,7 +174,7 @@ def _numbers(x: Any, what: str) -> tuple[np.ndarray | None, str | None]:
     if a.dtype.kind == "b":
         return None, f"{what} holds True/False values, not numbers"
     if a.dtype.kind == "c":
-        return None, f"{what} holds complex numbers"
+        return None, f"{what} holds complex numbers, not numbers"
     if a.dtype.kind not in "iuf":
         return None, f"{what} is {_what(x)}, not numbers"
     return a, None
@@ -218,7 +219,7 @@ def read_result(
     """Their return (and, for a J-only cost, their `gradient` function's) read as a cost and Θ-shaped gradients."""
     cost, problem, f32 = read_cost(value)
     if problem is not None:
-        return Returned(None, None, problem)
+        return Returned(None, None, problem, unreadable="not numbers" in problem or "strings" in problem)
     n, L = sum(r * c for r, c in shapes), len(shapes)
     if gradient is not None:
         grad = gradient
@@ -244,7 +245,7 @@ def read_result(
         elif problem is None:
             mats = matrix.reroll(g.astype(float).ravel(), shapes, order or "C")
     if problem is not None:
-        return Returned(cost, None, problem)
+        return Returned(cost, None, problem, unreadable="not numbers" in problem or "strings" in problem)
     f32 = f32 or any(np.asarray(G).dtype == np.float32 for G in mats)
     mats = [np.asarray(G, dtype=float) for G in mats]
     bad = [(l, r, c) for l, G in enumerate(mats, start=1) for (r, c), v in np.ndenumerate(G) if not np.isfinite(v)]

@@ -118,7 +118,7 @@ def _runs(report):
 
 def _not_checked_lines(report) -> list[str]:
     why, forward = _not_checked(report)
-    return [f"verdict: NOT CHECKED — {why}"] + _wrap(f"next: {forward}", "  ", "  ")
+    return _wrap(f"verdict: NOT CHECKED — {why}", "", "  ") + _wrap(f"next: {forward}", "  ", "  ")
 
 
 def verdict_lines(report) -> list[str]:
@@ -173,7 +173,8 @@ def own_line(run) -> str:
     rel = matrix.relative_difference(run.gradients, own.numerical)
     agrees = own.agrees(run.gradients, run.cost)
     shown = f"{rel:9.3e}" if rel < 1 else f"{'≥ 1 (*)':>9}"
-    return f"your own cost's slope (ε = {own.epsilon:.0e})  ‖diff‖/‖sum‖ {shown}   {'ok' if agrees else 'WRONG'}"
+    eps = f"{own.epsilon:.0e}".replace("e-0", "e-")
+    return f"your own cost's slope (ε = {eps})   ‖diff‖/‖sum‖ {shown}   {'ok' if agrees else 'WRONG'}"
 
 
 def ratio_words(c: float, m: int, k: int) -> str:
@@ -304,14 +305,15 @@ def diagnosis_text(report) -> list[str]:
     lams = " and ".join(f"{r.lam:g}" for r in usable)
     if grad_ok and cost_ok:
         return []
-    lines = []
     if order_hint(report):
-        lines += _wrap(
+        return _wrap(
             "first: your cost is exactly the course's with θ read column by column (MATLAB's order): your code "
-            "unrolls order='F'. Check again with --order F: the entries are then named as your code reads them.",
-            "order: ",
+            "unrolls order='F'. Check again with --order F; this report reads θ row by row, so its entries and "
+            "mistakes are not your code's.",
+            "diagnosis: ",
             "  ",
         )
+    lines = []
     described: set[str] = set()
     has_gradient = any(r.gradients is not None for r in usable)
     if has_gradient and not grad_ok:

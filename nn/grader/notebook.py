@@ -131,8 +131,12 @@ class Selection:
 
 
 def _first_line(stmt: ast.stmt, source: str) -> str:
-    line = source.splitlines()[stmt.lineno - 1].strip()
-    return line if len(line) <= 40 else line[:37] + "..."
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return f"def {stmt.name}"
+    if isinstance(stmt, ast.ClassDef):
+        return f"class {stmt.name}"
+    line = source.splitlines()[stmt.lineno - 1].strip().split("  #")[0]
+    return line if len(line) <= 32 else line[:29] + "..."
 
 
 def select(cells: list[str], name: str, filename: str = "notebook") -> Selection:
@@ -171,18 +175,18 @@ def select(cells: list[str], name: str, filename: str = "notebook") -> Selection
                 chosen.add(i)
                 needed |= _used(stmt)
                 grew = True
-    per_cell: dict[int, list[str]] = {}
+    ran: dict[int, list[str]] = {}
+    lines = []
     statements = []
     for i, (number, stmt, text, calls) in enumerate(runners_called):
         if i in chosen:
             module = ast.Module(body=[stmt], type_ignores=[])
             statements.append((number, compile(module, f"{filename}, code cell {number}", "exec")))
-            per_cell.setdefault(number, []).append("ran " + _first_line(stmt, text))
-        elif calls and _bound(stmt) & needed:
-            per_cell.setdefault(number, []).append(
-                f"not run: {_first_line(stmt, text)} (calls {', '.join(sorted(calls))})"
+            ran.setdefault(number, []).append(_first_line(stmt, text))
+        elif calls:
+            lines.append(
+                (number, f"code cell {number}: not run: {_first_line(stmt, text)} (calls {', '.join(sorted(calls))})")
             )
-        elif calls and name in calls:
-            per_cell.setdefault(number, []).append(f"not run: {_first_line(stmt, text)} (calls {name})")
-    lines = [f"code cell {n}: " + "; ".join(parts) for n, parts in sorted(per_cell.items())]
+    lines += [(n, f"code cell {n}: ran " + "; ".join(parts)) for n, parts in ran.items()]
+    lines = [text for _, text in sorted(lines, key=lambda t: (t[0], "not run" in t[1]))]
     return Selection(statements, lines + skipped, found)

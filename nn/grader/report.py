@@ -28,6 +28,7 @@ from .. import matrix
 from . import explain
 from .mistakes import FLOAT32, Diagnosis, same_cost
 from .problems import Problem, entry_name, sizes_text
+from .sandbox import MAX_OUTPUT
 
 __all__ = [
     "RIGHT",
@@ -227,6 +228,8 @@ def _printed(output: str) -> list[str]:
         return []
     printed = output.strip().splitlines()
     first = printed[0] if len(printed[0]) <= 60 else printed[0][:57] + "..."
+    if printed[-1].endswith(" more bytes)"):  # cut: the sandbox kept the first MAX_OUTPUT bytes
+        return [f"(your code printed more than {MAX_OUTPUT:,} bytes, kept aside; the first line: {first!r})"]
     return [f"(your code printed {len(printed)} line{'s' * (len(printed) != 1)}; the first: {first!r})"]
 
 
@@ -323,7 +326,7 @@ class BackpropReport(Report):
             lines += textwrap.wrap(self.onehot_note, WIDTH, initial_indent="  ", subsequent_indent="  ")
         if self.cells:
             lines.append("  from the notebook:")
-            lines += [f"    {c}" for c in self.cells[:8]] + (["    …"] if len(self.cells) > 8 else [])
+            lines += [f"    {c}" for c in self.cells[:10]] + (["    …"] if len(self.cells) > 10 else [])
         lines.append(self.network)
         if self.reference_note:
             lines.append(self.reference_note)

@@ -72,9 +72,9 @@ def encode(value, arrays: list, path: str = ""):
         ]
         return {kind: items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"dict": {k: encode(v, arrays, f"{path}key {k!r}") for k, v in value.items()}}
+        return {"dict": {k: encode(v, arrays, f"{path}, key {k!r}" if path else "") for k, v in value.items()}}
     kind = type(value)
-    raise Unreadable(f"a {kind.__module__}.{kind.__qualname__}{_where(path)}")
+    raise Unreadable(f"an object of class {kind.__module__}.{kind.__qualname__}{_where(path)}")
 
 
 def decode(data, arrays: list):
