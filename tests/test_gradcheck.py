@@ -412,7 +412,7 @@ def test_cli_exit_codes_and_report(capsys):
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "signature theta (detected)" in out and "λ = 1" in out and "its 1/m is missing" in out
-    assert main(["check", "--function", learner("misbehaving", "hangs"), "--timeout", "0.5"]) == 3  # NOT CHECKED: nothing was compared
+    assert main(["check", "--function", learner("misbehaving", "hangs"), "--timeout", "0.5"]) == 3
 
 
 @pytest.mark.parametrize(
