@@ -180,13 +180,13 @@ def own_line(run) -> str:
 def ratio_words(c: float, m: int, k: int) -> str:
     """A constant ratio in words: "exactly 1/3 (1/K, K = 3)", "exactly 5 (m = 5) times", or the number."""
     named = [
-        (1.0 / k, f"1/{k} (1/K, K = {k})"),
+        (1.0 / k, f"1/{k} (1/K, K = {k}) of"),
         (float(k), f"{k} (K) times"),
-        (1.0 / m, f"1/{m} (1/m, m = {m})"),
+        (1.0 / m, f"1/{m} (1/m, m = {m}) of"),
         (float(m), f"{m} (m) times"),
-        (1.0 / (m * k), f"1/{m * k} (1/(mK))"),
+        (1.0 / (m * k), f"1/{m * k} (1/(mK)) of"),
         (-1.0, "−1 times"),
-        (0.5, "1/2"),
+        (0.5, "1/2 of"),
         (2.0, "2 times"),
     ]
     for value, words in named:
