@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd.args import choice, integer, real, sequence
 
@@ -229,44 +229,36 @@ def check_backprop(
     memory = integer(memory, _WHERE, "memory (bytes, --memory)", low=2**26)
     lams_given = lams is not None
     lams, sizes = _check_options(signature, sizes, lams, order, labels, m, seed, activation, output_activation, loss, y)
+    options = _Options(signature, sizes, lams, lams_given, order, labels, m, seed, activation, output_activation, loss,
+                       overall_timeout, y)  # fmt: skip
     sandbox = Sandbox(fn, gradient=gradient, timeout=timeout, load_timeout=load_timeout, memory=memory, python=python)
     with sandbox:
-        report = _check(
-            sandbox,
-            signature,
-            sizes,
-            lams,
-            lams_given,
-            order,
-            labels,
-            m,
-            seed,
-            activation,
-            output_activation,
-            loss,
-            overall_timeout,
-            y,
-        )
+        report = _check(sandbox, options)
     report.output, report.forks, report.left = sandbox.output, sandbox.forks, sandbox.left
     return report
 
 
-def _check(
-    sandbox: Sandbox,
-    signature,
-    sizes,
-    lams,
-    lams_given,
-    order,
-    labels,
-    m,
-    seed,
-    activation,
-    output_activation,
-    loss,
-    overall_timeout,
-    y,
-) -> BackpropReport | OwnDataReport:
+class _Options(NamedTuple):
+    """check_backprop's options, checked."""
+
+    signature: str | None
+    sizes: list[int] | None
+    lams: list[float]
+    lams_given: bool
+    order: str
+    labels: int
+    m: int
+    seed: int
+    activation: str
+    output_activation: str | None
+    loss: str
+    overall_timeout: float
+    y: str | None
+
+
+def _check(sandbox: Sandbox, o: _Options) -> BackpropReport | OwnDataReport:
+    signature, sizes, lams, lams_given, order, labels, m, seed = o[:8]
+    activation, output_activation, loss, overall_timeout, y = o[8:]
     common: dict[str, Any] = dict(
         python=sandbox.python if not sandbox.forked else "",
         cells=sandbox.cells,

@@ -65,10 +65,26 @@ def _rel(x: float) -> str:
     return f"{x:9.3e}" if x < 1.0 else f"{'≥ 1 (*)':>9}"
 
 
+@dataclass(kw_only=True)
 class Report:
-    """What every report has: a verdict, its exit code, and for NOT CHECKED the way forward."""
+    """What every report has: the function checked, how its process went (what it printed, forked,
+    left running; why it did not load), and a verdict with its exit code."""
 
-    verdict: str = NOT_CHECKED
+    function: str
+    load_problem: str | None = None  # why the file did not load, in words
+    load_kind: str | None = None  # "raised", "timeout", "memory", "died", "no_numpy", "old_python"
+    missing: str | None = None  # the module it could not import
+    python: str = ""  # the interpreter it ran in ("": chainrule's own)
+    cells: list[str] = field(default_factory=list)  # what ran of a notebook
+    output: str = ""  # what its code wrote (kept aside)
+    forks: int = 0
+    left: int = 0  # processes it left running (ended)
+    memory: int = 4 * 2**30
+    gradient_function: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        raise NotImplementedError
 
     @property
     def ok(self) -> bool:
@@ -254,7 +270,6 @@ def _cut(text: str, keep: int = 14) -> list[str]:
 class BackpropReport(Report):
     """The result of `check_backprop`: print it; `verdict`, `ok`, `exit_code`; `diagnosis.mistakes` the keys."""
 
-    function: str
     signature: str
     detected: bool | None
     network: str
@@ -262,20 +277,10 @@ class BackpropReport(Report):
     runs: list[RunReport] = field(default_factory=list)
     diagnosis: Diagnosis | None = None
     reference_note: str = ""
-    load_problem: str | None = None
-    load_kind: str | None = None
-    missing: str | None = None
-    python: str = ""
-    cells: list[str] = field(default_factory=list)
-    output: str = ""
     labels_base: int = 0
     onehot: bool = False
     onehot_note: str = ""
-    gradient_function: str | None = None
-    forks: int = 0
-    left: int = 0
     layers: int = 2
-    memory: int = 4 * 2**30
 
     @property
     def verdict(self) -> str:
@@ -400,7 +405,6 @@ class OwnDataReport(Report):
     naming the mistake needs the data.
     """
 
-    function: str
     detected: bool
     sizes: list[int]
     order: str
@@ -411,18 +415,8 @@ class OwnDataReport(Report):
     own: OwnCost | None = None  # central differences of their cost at θ
     problem: str | None = None  # what went wrong calling them, else None
     kind: str = "returned"
-    load_problem: str | None = None
-    load_kind: str | None = None
-    missing: str | None = None
-    python: str = ""
-    cells: list[str] = field(default_factory=list)
-    output: str = ""
-    forks: int = 0
-    left: int = 0
-    memory: int = 4 * 2**30
     float32: bool = False
     cost_only: bool = False
-    gradient_function: str | None = None
     signature = "theta"
     diagnosis = None
 
