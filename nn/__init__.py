@@ -3,8 +3,8 @@
 `MLP`, `Layer` and `Neuron` build the graph of a network one z and one a node per neuron, with
 the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
-`nn.crosscheck` compares the two with numerical gradients; `nn.gradcheck` checks a learner's own
-backprop against them and diagnoses its mistake.
+`nn.crosscheck` compares the two with numerical gradients; `nn.grader` (old name `nn.gradcheck`)
+checks a learner's own backprop against them and diagnoses its mistake.
 
 `import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
@@ -57,6 +57,7 @@ __all__ = [
     "init",
     "matrix",
     "crosscheck",
+    "grader",
     "gradcheck",
     "digits",
 ]
@@ -66,6 +67,7 @@ _LAZY = {
     "data": "data",
     "matrix": "matrix",
     "crosscheck": "crosscheck",
+    "grader": "grader",
     "gradcheck": "gradcheck",
     "digits": "digits",
     "thetas_from_mlp": "convert",

@@ -640,3 +640,13 @@ def test_the_readme_shows_the_report_of_a_one_parameter_closure():
     report = check_backprop(f"{OWN.relative_to(ROOT)}:cost_gprime_of_a", sizes=[3, 5, 3])
     digits = re.compile(r"\d+")
     assert digits.sub("#", shown.strip()) == digits.sub("#", str(report))
+
+
+def test_the_readme_shows_the_report_of_two_mistakes():
+    readme = (ROOT / "README.md").read_text()
+    intro = "On `tests/learners/two_mistakes.py` (exit code 1):"
+    assert readme.count(intro) == 1
+    shown = readme.split(intro)[1].split("```")[1]
+    report = check_backprop("tests/learners/two_mistakes.py:nnCostFunction")
+    digits = re.compile(r"\d+")
+    assert digits.sub("#", shown.strip()) == digits.sub("#", str(report)) and report.exit_code == 1
