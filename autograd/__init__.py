@@ -1,32 +1,50 @@
 """chainrule's scalar autograd engine.
 
 `Value` records each operation and its local derivatives; `backward()` applies the chain rule in
-reverse topological order. The same derivative can be listed as a sum over paths
+reverse topological order. Read `value.py` (the node and its ops) and `graph.py` (the walk) first:
+together they are the chain rule. The same derivative can be listed as a sum over paths
 (`chain_paths`), counted (`count_paths`), checked against central differences
 (`numerical_grad`, `compare`) and drawn (`draw`). `grad(root, inputs, create_graph=True)` writes the
 backward pass itself as Values, for derivatives of derivatives (`hessian`, `hvp`).
 
-This package imports nothing from `nn`.
+Drawing and the explorer page need the graphviz package, imported when something is first drawn,
+so `from autograd import Value` works without it. This package imports nothing from `nn`.
 """
 
 from .check import Comparison, compare, numerical_grad
 from .draw import draw, save
 from .explore import ExplorerPage, explore
-from .graph import Edge, Path, StaleGraphError, chain_paths, count_paths, mark_changed, topological_order
+from .fused import total, weighted_sum, weighted_sum_of_constants, weighted_sums
+from .graph import backward_walk, topological_order, zero_grad
+from .guards import (
+    AnomalyError,
+    ChangeReport,
+    StaleGraphError,
+    anomaly_mode_enabled,
+    detect_anomaly,
+    mark_changed,
+)
 from .higher import CustomOp, grad, hessian, hvp, local_grads_as_values
-from .value import AnomalyError, Value, anomaly_mode_enabled, detect_anomaly, total, weighted_sum, zero_grad
+from .ops import Op
+from .paths import Edge, Path, chain_paths, count_paths
+from .value import Value
 
 __all__ = [
     "Value",
+    "Op",
     "weighted_sum",
+    "weighted_sums",
+    "weighted_sum_of_constants",
     "total",
     "zero_grad",
     "detect_anomaly",
     "anomaly_mode_enabled",
     "AnomalyError",
     "mark_changed",
+    "ChangeReport",
     "StaleGraphError",
     "topological_order",
+    "backward_walk",
     "chain_paths",
     "count_paths",
     "Edge",
@@ -45,4 +63,4 @@ __all__ = [
     "CustomOp",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

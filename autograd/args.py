@@ -68,23 +68,26 @@ def real(
     high_open: bool = False,
     finite: bool = True,
 ) -> float:
-    """`x` as a float, finite unless `finite=False`, within the bounds given (open or closed).
+    """`x` as a float, finite unless `finite=False` (then ±inf and NaN pass), within the bounds given.
 
     Raises TypeError when `x` is not a real number (bools and complex numbers are not), ValueError
-    when it is NaN, infinite (with `finite=True`), too large for a float, or out of range.
+    when it is NaN or infinite (with `finite=True`), too large for a float, or out of range (open
+    bounds with `low_open`/`high_open`; NaN is out of any range).
     """
     bounds = _bound_words(low, high, low_open, high_open)
-    wanted = ("a finite number" if finite else "a number") + (f" {bounds}" if bounds else "")
-    if type(x) is float:  # the usual case first: this runs on hot paths
+    wanted = ("a finite real number" if finite else "a real number") + (f" {bounds}" if bounds else "")
+    if type(x) is float:  # the usual cases first, without an ABC check: this runs on hot paths
         f = x
-    elif isinstance(x, bool) or not isinstance(x, Real):
+    elif type(x) is not int and (isinstance(x, bool) or not isinstance(x, Real)):
         raise TypeError(f"{where}: {name} must be {wanted}, got {describe(x)}")
     else:
         try:
             f = float(x)
         except OverflowError:
             raise ValueError(f"{where}: {name} must be {wanted}, got an integer too large for a float") from None
-    if f != f or (finite and not math.isfinite(f)):
+    if finite and not math.isfinite(f):
+        raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
+    if (low is not None or high is not None) and f != f:
         raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
     if low is not None and (f <= low if low_open else f < low):
         raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
@@ -132,8 +135,9 @@ def sequence(
     """
     what = f"a list of {_kind(of)}" if of is not None else "a list"
     if isinstance(x, (str, bytes, dict, set, frozenset)) or not isinstance(x, Iterable):
-        hint = " (pass [x])" if of is not None and isinstance(x, of) else ""
-        raise TypeError(f"{where}: {name} must be {what}, got {describe(x)}{hint}")
+        if of is not None and isinstance(x, of):
+            raise TypeError(f"{where}: {name} must be {what}, got one {type(x).__name__} (pass [x])")
+        raise TypeError(f"{where}: {name} must be {what}, got {describe(x)}")
     if max_length is not None and hasattr(x, "__len__") and len(x) > max_length:
         raise ValueError(f"{where}: {name} has {len(x):,} items, more than {max_length:,}")
     items = list(x)

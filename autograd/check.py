@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import NamedTuple
 
-from .graph import _find_stale, topological_order
+from .args import real, sequence
+from .graph import topological_order
+from .guards import find_stale
 from .value import Value
 
 __all__ = ["numerical_grad", "compare", "Comparison"]
@@ -34,17 +36,10 @@ def numerical_grad(f: Callable[[], Value | float], inputs: Sequence[Value], eps:
     """
     if not callable(f):
         raise TypeError(f"numerical_grad: f must be a function of no arguments, got {type(f).__name__}")
-    if isinstance(inputs, Value) or not isinstance(inputs, Iterable):
-        raise TypeError(f"numerical_grad: inputs must be a list of Values, got {type(inputs).__name__}")
-    if isinstance(eps, bool) or not isinstance(eps, Real):
-        raise TypeError(f"numerical_grad: eps must be a number, got {type(eps).__name__}: {eps!r:.60}")
-    if not 0.0 < eps < math.inf:
-        raise ValueError(f"numerical_grad: eps must be a finite number > 0, got {eps!r}")
-    eps = float(eps)
+    inputs = sequence(inputs, "numerical_grad", "inputs", of=Value, nonempty=False)
+    eps = real(eps, "numerical_grad", "eps", low=0.0, low_open=True)
     grads = []
     for x in inputs:
-        if not isinstance(x, Value):
-            raise TypeError(f"numerical_grad: inputs must be Values, got {type(x).__name__}")
         original = x.data
         try:
             x.data = original + eps
@@ -80,7 +75,7 @@ def _number(result: object) -> float:
 
 def _built_before(result: Value, x: Value) -> bool:
     """Whether `result`'s graph recorded other data for `x` than it holds now (f did not recompute)."""
-    return isinstance(_find_stale(topological_order(result), {x}), tuple)
+    return isinstance(find_stale(topological_order(result), {x}), tuple)
 
 
 def _floats(v: object, name: str) -> list[float]:
@@ -90,7 +85,7 @@ def _floats(v: object, name: str) -> list[float]:
     for i, x in enumerate(v):
         if isinstance(x, bool) or not isinstance(x, (Real, Value)):
             raise TypeError(f"compare: {name}[{i}] must be a number, got {type(x).__name__}: {x!r:.60}")
-        out.append(float(x))
+        out.append(x.data if isinstance(x, Value) else float(x))
     return out
 
 

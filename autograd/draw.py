@@ -24,14 +24,17 @@ import re
 from collections.abc import Mapping
 from numbers import Integral
 from pathlib import Path
-
-import graphviz
+from typing import TYPE_CHECKING
 
 from .files import write_atomically
-from .graph import chain_paths, count_paths, topological_order
+from .graph import topological_order
+from .paths import chain_paths, count_paths
 from .value import Value
 
-__all__ = ["draw", "save", "Graph", "PALETTE", "FORMATS"]
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["draw", "save", "Graph", "PALETTE", "FORMATS"]  # noqa: F822 (Graph: made on first use)
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 """Path colours: blue and orange first, as Jordan's post colours the two paths of θ₁₁⁽¹⁾."""
@@ -42,18 +45,47 @@ FORMATS = ("svg", "png", "pdf")
 _LABEL = re.compile(r"^(?P<base>[^_^]+)(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)\))?$")
 
 
-class Graph(graphviz.Digraph):
-    """A `graphviz.Digraph` that says what it draws when printed, instead of its memory address."""
+def _graphviz():
+    """The graphviz package, imported when something is first drawn (`import autograd` does not need it)."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "drawing needs the graphviz Python package (and graphviz's 'dot' program): pip install graphviz"
+        ) from None
+    return graphviz
 
-    values: int = 0  # Value nodes drawn (set by `draw`)
 
-    def copy(self) -> Graph:
-        c = super().copy()
-        c.values = self.values
-        return c
+_Graph: type | None = None
 
-    def __repr__(self) -> str:
-        return f"<chainrule graph of {self.values} values: save(graph, 'file.svg'), or show it in Jupyter>"
+
+def _graph_class() -> type:
+    """`Graph`, a `graphviz.Digraph` that says what it draws when printed, made on first use."""
+    global _Graph
+    if _Graph is None:
+
+        class Graph(_graphviz().Digraph):
+            """A `graphviz.Digraph` that says what it draws when printed, instead of its memory address."""
+
+            values: int = 0  # Value nodes drawn (set by `draw`)
+
+            def copy(self) -> Graph:
+                c = super().copy()
+                c.values = self.values
+                return c
+
+            def __repr__(self) -> str:
+                return f"<chainrule graph of {self.values} values: save(graph, 'file.svg'), or show it in Jupyter>"
+
+        Graph.__module__ = __name__
+        _Graph = Graph
+    return _Graph
+
+
+def __getattr__(name: str):
+    if name == "Graph":
+        return _graph_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _visible(text: object) -> str:
@@ -151,7 +183,7 @@ def draw(
     show_grad: bool | None = None,
     precision: int = 4,
     grads: Mapping[Value, float] | None = None,
-) -> Graph:
+) -> graphviz.Digraph:
     """The computation graph below `root` as a `Graph` (a `graphviz.Digraph`; in Jupyter it displays inline).
 
     rankdir: "LR" (left to right) or "TB" (top to bottom). edge_labels: print each local
@@ -232,7 +264,8 @@ def draw(
                     cols.append(colour)
                 node_colour.setdefault(id(e.child), colour)
 
-    g = Graph(
+    graphviz = _graphviz()
+    g = _graph_class()(
         "chainrule",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "labeljust": "l"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -441,6 +474,7 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
 
 def pipe(graph: graphviz.Digraph, fmt: str, doing: str = "render the graph") -> bytes:
     """dot's output for `graph` in `fmt`, or a RuntimeError saying how to get dot or what dot said."""
+    graphviz = _graphviz()
     try:
         return graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:

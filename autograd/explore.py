@@ -45,7 +45,7 @@ from pathlib import Path
 
 from .draw import _LABEL, PALETTE, draw, pipe
 from .files import write_atomically
-from .graph import backward_steps, topological_order
+from .graph import backward_walk, topological_order
 from .value import Value
 
 __all__ = ["explore", "ExplorerPage", "backward_steps", "pretty_label", "DRAW_OPTIONS", "MODES", "QUIZ_TOLERANCE"]
@@ -94,6 +94,32 @@ def _name(v: Value) -> str:
     if v.op:
         return f"({v.op})"
     return f"{v.data:g}"  # an unlabelled leaf: a constant
+
+
+def backward_steps(order: list[Value]) -> tuple[list[float], list[tuple[int, int]], list[list[int]]]:
+    """`backward()`'s walk over `order` (topological, root last) from zero grads, recorded for the page.
+
+    Returns (grads, steps, passed): the grad of each node after the walk; the edges processed, in
+    order, as (index of the child in `order`, index of the parent among the child's parents); and
+    for each step the nodes the walk passed over before it without a step (leaves, and nodes whose
+    grad is 0.0), those after the last step added to the last step's list. The steps are
+    `graph.backward_walk`'s, so the grads are the very floats `backward()` gives.
+    """
+    grads = [0.0] * len(order)
+    grads[-1] = 1.0  # the root: ∂root/∂root
+    steps: list[tuple[int, int]] = []
+    passed: list[list[int]] = []
+    waiting: list[int] = []  # passed over since the last step
+    for step in backward_walk(order, grads):
+        if step.slot < 0:
+            waiting.append(step.child)
+            continue
+        steps.append((step.child, step.slot))
+        passed.append(waiting)
+        waiting = []
+    if passed:
+        passed[-1].extend(waiting)
+    return grads, steps, passed
 
 
 def _number(x: float) -> float | str:

@@ -22,6 +22,9 @@ ratios (never asserted in tests: a shared machine's timings move from run to run
    `nn.digits` trains: constant inputs, gc paused; and with input Values, as `nn.fit` does), the
    same network hand-written on Python floats, and micrograd 0.1.0 (sigmoid and log added to it
    the way its own ops are written) on the first few batches, its epoch extrapolated per batch.
+7. What the core's guards cost: a node made through `make_node` (which reads anomaly mode's state)
+   against a copy without the read; backward with its strong zero (0 · x = 0) against the loop
+   without that test; `chain_paths` along one path of 10⁴, 3·10⁴ and 10⁵ edges.
 
     .venv/bin/python bench/run.py               # the full run, about a minute
     .venv/bin/python bench/run.py --quick       # tiny sizes, seconds (a smoke test)
@@ -51,6 +54,13 @@ from autograd import Value, total
 from nn import matrix
 
 AGREE = 1e-9  # the largest loss or gradient difference two implementations may show
+
+
+def target(value: float, goal: float, *, at_least: bool = False, unit: str = "×", digits: int = 2) -> str:
+    """`9.55× (target ≤ 5×: MISSED)` or `4.30× (target ≤ 5×: met)`: every target with its mark."""
+    met = value >= goal if at_least else value <= goal
+    return f"{value:.{digits}f}{unit} (target {'≥' if at_least else '≤'} {goal:g}{unit}: {'met' if met else 'MISSED'})"
+
 
 # ---------------------------------------------------------------- 1. the demo workload
 
@@ -653,6 +663,100 @@ def digits_workload(rounds: int, mg_batches: int, fast_batches: int | None) -> d
     return out
 
 
+# ---------------------------------------------------------------- 7. what the core's guards and rules cost
+
+
+def _alternate(fs: dict, rounds: int) -> dict[str, float]:
+    """Median seconds of each function, timed in alternation (a burst of load lands on all of them)."""
+    times: dict[str, list[float]] = {k: [] for k in fs}
+    for _ in range(rounds):
+        for k, f in fs.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(t) for k, t in times.items()}
+
+
+def guard_figures(n_nodes: int, rounds: int) -> dict:
+    """The per-node cost of anomaly mode's read of `guard.anomaly` (made in value.make_node, off), and
+    of backward's strong zero (0 · x = 0: one test per edge) on the moons network's graph."""
+    from autograd import ops
+    from autograd.graph import topological_order
+    from autograd.value import make_node
+
+    def make_unguarded(data, parents, local_grads, op, label=None):  # make_node without the guard's read
+        node = object.__new__(Value)
+        node.data = data
+        node.grad = 0.0
+        node.parents = parents
+        node.local_grads = local_grads
+        node.op = op
+        node.label = label
+        return node
+
+    a, b, mul = Value(2.0), Value(3.0), ops.MUL
+
+    def nodes(make):
+        def run():
+            for _ in range(n_nodes):
+                make(a.data * b.data, (a, b), (b.data, a.data), mul)
+
+        return run
+
+    made = _alternate({"guarded": nodes(make_node), "unguarded": nodes(make_unguarded)}, rounds)
+
+    X, Y = moons_pm1(100)
+    model = nn.MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
+    loss = nn.hinge([model(x) for x in X], [[y] for y in Y]) + l2_all(model.parameters(), ALPHA)
+    order = topological_order(loss)
+
+    def loop(strong_zero: bool):  # backward()'s loop, with and without the strong zero's test
+        def run():
+            for node in order:
+                if node.parents:
+                    node.grad = 0.0
+            loss.grad += 1.0
+            for node in reversed(order):
+                g = node.grad
+                if g == 0.0 or not node.parents:
+                    continue
+                if strong_zero:
+                    for parent, local in zip(node.parents, node.local_grads):
+                        if local:
+                            parent.grad += local * g
+                else:
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * g
+
+        return run
+
+    walked = _alternate({"strong zero": loop(True), "plain": loop(False)}, rounds)
+    return {
+        "ns_per_node_guarded": 1e9 * made["guarded"] / n_nodes,
+        "ns_per_node_unguarded": 1e9 * made["unguarded"] / n_nodes,
+        "backward_ms_strong_zero": 1e3 * walked["strong zero"],
+        "backward_ms_plain": 1e3 * walked["plain"],
+        "graph_nodes": len(order),
+    }
+
+
+def chain_path_figures(sizes: list[int]) -> dict[int, float]:
+    """Seconds for chain_paths along one path of n edges (linear: each edge is made once)."""
+    from autograd import chain_paths
+
+    out = {}
+    for n in sizes:
+        x = Value(1.0)
+        v = x
+        for _ in range(n):
+            v = v * 1.0
+        t0 = time.perf_counter()
+        (path,) = chain_paths(v, x, limit=1)
+        out[n] = time.perf_counter() - t0
+        assert len(path.edges) == n
+    return out
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -696,11 +800,11 @@ def main(argv: list[str] | None = None) -> int:
     speedup = ms["micrograd"] / ms["chainrule"]
     floor = ms["chainrule"] / ms["floats by hand"]
     print(
-        f"   chainrule vs micrograd: {speedup:.1f}× faster (target ≥ 40×); with both collectors off: "
-        f"{ms['micrograd, gc off'] / ms['chainrule, gc off']:.1f}×"
+        f"   chainrule vs micrograd: {target(speedup, 40, at_least=True, digits=1)} faster; with both collectors "
+        f"off: {ms['micrograd, gc off'] / ms['chainrule, gc off']:.1f}×"
     )
     print(
-        f"   chainrule vs the floats by hand: {floor:.2f}× (target ≤ 5×); gc off: "
+        f"   chainrule vs the floats by hand: {target(floor, 5)}; gc off: "
         f"{ms['chainrule, gc off'] / ms['floats by hand']:.2f}×; against the map-dot floats: "
         f"{ms['chainrule'] / ms['floats, map dot']:.2f}×"
     )
@@ -722,12 +826,13 @@ def main(argv: list[str] | None = None) -> int:
     b_mg = bytes_per_node(micrograd_chain, n_mem)
     print("2. deep chains and memory: y = x·c·c·…·c (one `*` node per step, c a constant Value)")
     print(
-        f"   chainrule: {depth:,} deep (target 10⁶) built in {t_build:.2f} s, backpropagated in {t_back:.2f} s; "
+        f"   chainrule: {depth:,} deep (target 10⁶{'' if quick else ': met'}) built in {t_build:.2f} s, "
+        f"backpropagated in {t_back:.2f} s; "
         f"micrograd's deepest: {mg_depth:,} (recursion limit {sys.getrecursionlimit()})"
     )
     print(
-        f"   bytes per node after backward: chainrule {b_cr:.0f} at {n_mem} nodes, {b_cr_big:.0f} at {n_big:,} "
-        f"(target ≤ 300); micrograd {b_mg:.0f} at {n_mem} nodes"
+        f"   bytes per node after backward: chainrule {b_cr:.0f} at {n_mem} nodes, "
+        f"{target(b_cr_big, 300, unit=' B', digits=0)} at {n_big:,}; micrograd {b_mg:.0f} at {n_mem} nodes"
     )
     print()
 
@@ -768,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"threads as installed ({tf['threads']})" if name == "installed" else "one thread each"
             print(
                 f"   {label:<28} nn.matrix {row['nn.matrix']:7.1f} ms   torch {row['torch']:7.1f} ms   "
-                f"nn.matrix / torch {row['nn.matrix'] / row['torch']:.2f}× (target ≤ 1.2×)"
+                f"nn.matrix / torch {target(row['nn.matrix'] / row['torch'], 1.2)}"
             )
     print()
 
@@ -800,6 +905,30 @@ def main(argv: list[str] | None = None) -> int:
         f"   losses agree: {'yes' if ok_digits else 'NO'} (the first {first} batches, within {AGREE:g} of the floats)"
     )
 
+    print()
+
+    gf = guard_figures(20_000 if quick else 200_000, 5 if quick else 15)
+    guard_share = gf["ns_per_node_guarded"] / gf["ns_per_node_unguarded"] - 1.0
+    zero_ms = gf["backward_ms_strong_zero"] - gf["backward_ms_plain"]
+    print("7. what the core's guards cost (value.make_node reads guards.guard.anomaly; backward tests 0 · x = 0)")
+    print(
+        f"   a `*` node: {gf['ns_per_node_guarded']:.0f} ns with anomaly mode's read (off), "
+        f"{gf['ns_per_node_unguarded']:.0f} ns without: {100 * guard_share:+.1f}% per node"
+    )
+    print(
+        f"   backward's loop over the moons epoch's graph ({gf['graph_nodes']:,} nodes): "
+        f"{gf['backward_ms_strong_zero']:.2f} ms with the strong zero's test, {gf['backward_ms_plain']:.2f} ms "
+        f"without: {zero_ms:+.2f} ms, {target(100 * zero_ms / ms['chainrule'], 5, unit='%', digits=1)} of the "
+        f"epoch (section 1's {ms['chainrule']:.2f} ms)"
+    )
+    sizes = [1_000, 3_000, 10_000] if quick else [10_000, 30_000, 100_000]
+    cp = chain_path_figures(sizes)
+    print(
+        "   chain_paths along one path: "
+        + ", ".join(f"{n:,} edges {1e3 * t:.0f} ms" for n, t in cp.items())
+        + f" ({cp[sizes[-1]] / cp[sizes[0]]:.1f}× the time for 10× the edges; a quadratic walk takes 100×)"
+    )
+
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(
@@ -828,6 +957,8 @@ def main(argv: list[str] | None = None) -> int:
                     "torch": tf,
                     "digits_ms_per_epoch": dms,
                     "digits_loss_max_diff": dagree,
+                    "guards": gf,
+                    "chain_paths_s": cp,
                 },
                 f,
                 indent=1,

@@ -22,7 +22,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral, Real
 
-from autograd import Value, total
+from autograd import Value, fused
+from autograd.fused import CLIP
 
 __all__ = [
     "mse",
@@ -39,10 +40,6 @@ __all__ = [
 Outputs = Sequence[Sequence[Value | float]] | Sequence[Value | float]
 # The same shape in numbers (lists or a NumPy array); with K = 1 also a flat list of m numbers.
 Targets = Sequence[Sequence[float]] | Sequence[float]
-
-CLIP = 1e-12
-"""cross_entropy clips a to [CLIP, 1 − CLIP] before the log, so a = 0 or 1 gives a large,
-finite loss instead of inf; the derivative is taken at the clipped point."""
 
 
 def _is_seq(x: object) -> bool:
@@ -104,119 +101,46 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
 
 
 def mse(outputs: Outputs, targets: Targets) -> Value:
-    """J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)² (Jordan's post); ∂J/∂aₖ = (aₖ − yₖ)/m."""
+    """J = 1/(2m) Σᵢ Σₖ (aₖ − yₖ)² (Jordan's post); ∂J/∂aₖ = (aₖ − yₖ)/m. One node (`autograd.fused.mse`)."""
     a, y, m, _ = _batch(outputs, targets, "mse")
-    diffs = [ai.data - yi for ai, yi in zip(a, y)]
-    J = sum(d * d for d in diffs) / (2 * m)
-    return Value.from_op(J, a, [d / m for d in diffs], "mse", label="J", rule=lambda node: _mse_rule(node, y, m))
-
-
-def _mse_rule(node: Value, y: list[float], m: int) -> list[Value]:
-    """mse's ∂J/∂aₖ = (aₖ − yₖ)/m as Values, for derivatives of derivatives (`autograd.grad`)."""
-    return [(a - yk) / m for a, yk in zip(node.parents, y)]
+    return fused.mse(a, y, m)
 
 
 def cross_entropy(outputs: Outputs, targets: Targets) -> Value:
-    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (the course).
+    """J = −1/m Σᵢ Σₖ [yₖ log aₖ + (1 − yₖ) log(1 − aₖ)] (the course). One node (`autograd.fused.cross_entropy`).
 
     ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m. Outputs must lie in [0, 1] (use a sigmoid output
     layer); a is clipped to [CLIP, 1 − CLIP] first, so a saturated output costs −log(1e-12) ≈ 27.6
     rather than inf, and the derivative is the one at the clipped point.
     """
     a, y, m, _ = _batch(outputs, targets, "cross_entropy")
-    J = 0.0
-    grads = []
-    for ai, yi in zip(a, y):
-        p = ai.data
-        if p != p:  # NaN in, NaN out
-            J += p
-            grads.append(p)
-            continue
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(
-                f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; use a sigmoid output layer"
-            )
-        p = min(max(p, CLIP), 1.0 - CLIP)
-        J -= yi * math.log(p) + (1.0 - yi) * math.log(1.0 - p)
-        grads.append(-(yi / p - (1.0 - yi) / (1.0 - p)) / m)
-    return Value.from_op(J / m, a, grads, "cross_entropy", label="J", rule=lambda node: _cross_entropy_rule(node, y, m))
-
-
-def _cross_entropy_rule(node: Value, y: list[float], m: int) -> list[Value | float]:
-    """cross_entropy's ∂J/∂aₖ as Values; at a clipped output a constant (J is flat in a there)."""
-    return [
-        -(yk / a - (1.0 - yk) / (1.0 - a)) / m if CLIP <= a.data <= 1.0 - CLIP else d
-        for a, yk, d in zip(node.parents, y, node.local_grads)
-    ]
+    return fused.cross_entropy(a, y, m)
 
 
 def hinge(outputs: Outputs, targets: Targets) -> Value:
-    """J = 1/m Σᵢ Σₖ max(0, 1 − yₖaₖ), targets ±1 (micrograd's max-margin loss).
+    """J = 1/m Σᵢ Σₖ max(0, 1 − yₖaₖ), targets ±1 (micrograd's max-margin loss). One node (`autograd.fused.hinge`).
 
     ∂J/∂aₖ = −yₖ/m where the margin is violated (1 − yₖaₖ > 0), else 0 (0 at the kink).
     A NaN output makes J NaN (it is not a satisfied margin).
     """
     a, y, m, _ = _batch(outputs, targets, "hinge")
-    J = 0.0
-    grads = []
-    for ai, yi in zip(a, y):
-        if yi not in (-1.0, 1.0):
-            raise ValueError(f"hinge: targets must be -1 or +1, got {yi!r} (for 0/1 labels use 2*y - 1)")
-        margin = 1.0 - yi * ai.data
-        if margin > 0.0:
-            J += margin
-            grads.append(-yi / m)
-        elif margin == margin:
-            grads.append(0.0)
-        else:  # a NaN output is no perfect score: J and the slope are NaN
-            J += margin
-            grads.append(margin)
-    # ∂J/∂aₖ is a constant (−yₖ/m or 0): hinge's second derivative is 0 (at the kink too, as relu's).
-    return Value.from_op(J / m, a, grads, "hinge", label="J", rule=lambda node: node.local_grads)
+    return fused.hinge(a, y, m)
 
 
 def softmax_cross_entropy(outputs: Outputs, targets: Targets) -> Value:
-    """J = −1/m Σᵢ Σₖ yₖ log softmax(a)ₖ for K classes; the outputs are logits.
+    """J = −1/m Σᵢ Σₖ yₖ log softmax(a)ₖ for K classes; the outputs are logits. One node.
 
     ∂J/∂aₖ = (pₖ Σⱼ yⱼ − yₖ)/m with p = softmax(a) (= (pₖ − yₖ)/m for one-hot y). Computed
-    stably: log pₖ = aₖ − max(a) − log Σⱼ exp(aⱼ − max(a)).
+    stably: log pₖ = aₖ − max(a) − log Σⱼ exp(aⱼ − max(a)) (`autograd.fused.softmax_cross_entropy`).
     """
     a, y, m, k = _batch(outputs, targets, "softmax_cross_entropy")
-    J = 0.0
-    grads = []
-    for i in range(0, m * k, k):
-        logits = [v.data for v in a[i : i + k]]
-        ys = y[i : i + k]
-        top = max(logits)
-        exps = [math.exp(t - top) for t in logits]
-        norm = sum(exps)
-        log_norm = math.log(norm)
-        total_y = sum(ys)
-        for t, e, yk in zip(logits, exps, ys):
-            J -= yk * (t - top - log_norm)  # −yₖ log pₖ
-            grads.append((e / norm * total_y - yk) / m)
-    rule = lambda node: _softmax_cross_entropy_rule(node, y, m, k)  # noqa: E731
-    return Value.from_op(J / m, a, grads, "softmax_cross_entropy", label="J", rule=rule)
-
-
-def _softmax_cross_entropy_rule(node: Value, y: list[float], m: int, k: int) -> list[Value]:
-    """softmax_cross_entropy's ∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m as Values, p = softmax(a) built from exp nodes."""
-    grads = []
-    for i in range(0, m * k, k):
-        logits = node.parents[i : i + k]
-        top = max(v.data for v in logits)  # a constant shift: softmax does not change, exp cannot overflow
-        exps = [(v - top).exp() for v in logits]
-        norm = total(exps)
-        ys = y[i : i + k]
-        total_y = sum(ys)
-        grads.extend((e / norm * total_y - yk) / m for e, yk in zip(exps, ys))
-    return grads
+    return fused.softmax_cross_entropy(a, y, m, k)
 
 
 def l2(model_or_weights: object, lam: float, m: int) -> Value:
     """λ/(2m) Σ w² over the weights, biases excluded (the course, as the Summary page writes it); ∂/∂w = λw/m.
 
-    Pass a model (its `weights()` are used) or a list of weight Values.
+    Pass a model (its `weights()` are used) or a list of weight Values. One node (`autograd.fused.l2`).
     """
     if hasattr(model_or_weights, "weights") and callable(model_or_weights.weights):
         weights = model_or_weights.weights()
@@ -231,18 +155,12 @@ def l2(model_or_weights: object, lam: float, m: int) -> Value:
         raise ValueError(f"l2: lam must be a finite number ≥ 0, got {lam!r}")
     if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
         raise ValueError(f"l2: m (the number of samples) must be an integer ≥ 1, got {m!r}")
-    m = int(m)
     if not weights:
         raise ValueError("l2: no weights given")
-    try:
-        R = lam / (2 * m) * sum(w.data * w.data for w in weights)
-    except AttributeError:  # (checked only when it fails: l2 runs on every batch of nn.fit)
-        i, w = next((i, w) for i, w in enumerate(weights) if not isinstance(w, Value))
-        raise TypeError(
-            f"l2: weights must be Values (a model's weights()), but entry {i} is {type(w).__name__}"
-        ) from None
-    grads = [lam * w.data / m for w in weights]
-    return Value.from_op(R, weights, grads, "l2", label="L2", rule=lambda node: [lam * w / m for w in node.parents])
+    for i, w in enumerate(weights):
+        if not isinstance(w, Value):
+            raise TypeError(f"l2: weights must be Values (a model's weights()), but entry {i} is {type(w).__name__}")
+    return fused.l2(weights, lam, int(m))
 
 
 LOSSES: dict[str, Callable[..., Value]] = {

@@ -18,11 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from numbers import Integral, Real
 from typing import NamedTuple
 
-from autograd import Value
-from autograd.value import (
-    _weighted_sum_of_constants,
-    _weighted_sums,
-)  # weighted_sum without re-checking inputs nn has checked
+from autograd import Value, weighted_sum_of_constants, weighted_sums
 
 from .init import debug_matrix, uniform_matrix
 
@@ -202,7 +198,7 @@ class Neuron(Module):
     def _forward(self, xs: list[Value]) -> tuple[Value, Value]:
         # xs: exactly nin Values, checked by the caller (a layer builds its fused z's together: Layer._pairs)
         if self.fused:
-            z = _weighted_sums((self.w,), (self.b,), xs, (self._z_label,))[0]
+            z = weighted_sums((self.w,), (self.b,), xs, (self._z_label,))[0]
         else:
             z = self._elementary_z(xs)
         return self._activate(z)
@@ -222,7 +218,7 @@ class Neuron(Module):
         always, but z's parents are only (w₁…wₙ, b) — op "Σwc+b", c for constants — so backward
         spends nothing on ∂J/∂x, which training never reads. Fused neurons only (the caller checks).
         """
-        return self._activate(_weighted_sum_of_constants(self.w, x, self.b, self._z_label))
+        return self._activate(weighted_sum_of_constants(self.w, x, self.b, self._z_label))
 
     def _elementary_z(self, x: Sequence[Value]) -> Value:
         """micrograd's graph: one `*` node per input and a chain of `+` nodes, b + w₁x₁ + w₂x₂ + …"""
@@ -302,8 +298,8 @@ class Layer(Module):
         if not neurons[0].fused:
             pairs = [n._forward(xs) for n in neurons]
             return [z for z, _ in pairs], [a for _, a in pairs]
-        # fused: the layer's z's in one call that reads the inputs once (see `_weighted_sums`)
-        zs = _weighted_sums([n.w for n in neurons], [n.b for n in neurons], xs, [n._z_label for n in neurons])
+        # fused: the layer's z's in one call that reads the inputs once (see `autograd.weighted_sums`)
+        zs = weighted_sums([n.w for n in neurons], [n.b for n in neurons], xs, [n._z_label for n in neurons])
         acts = []
         for z, n in zip(zs, neurons):  # Neuron._activate, inlined: one call less per neuron
             if n._g is None:

@@ -17,8 +17,7 @@ import math
 from collections.abc import Iterable
 from numbers import Real
 
-from autograd import Value
-from autograd.graph import _record, _report  # mark_changed, with the report built once
+from autograd import ChangeReport, Value, mark_changed
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
@@ -56,7 +55,7 @@ class Optimizer:
             raise ValueError(f"{name}: lr must be a finite number > 0, got {lr!r}")
         self.lr = lr
         # What step() reports to autograd.mark_changed: built once, so a step adds one dict assignment.
-        self._report = _report(self.params, f"{name}.step()")
+        self._report = ChangeReport.of(self.params, f"{name}.step()")
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -87,7 +86,7 @@ class SGD(Optimizer):
             for i, p in enumerate(self.params):
                 v[i] = mu * v[i] + p.grad
                 p.data -= lr * v[i]
-        _record(self, self._report)  # = autograd.mark_changed(self.params, key=self), in O(1)
+        mark_changed(self._report, key=self)  # one dict assignment: the report was built once
 
     def __repr__(self) -> str:
         mom = f", momentum={self.momentum}" if self.momentum else ""
@@ -129,7 +128,7 @@ class Adam(Optimizer):
             m[i] = b1 * m[i] + (1.0 - b1) * g
             v[i] = b2 * v[i] + (1.0 - b2) * g * g
             p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
-        _record(self, self._report)  # = autograd.mark_changed(self.params, key=self), in O(1)
+        mark_changed(self._report, key=self)  # one dict assignment: the report was built once
 
     def __repr__(self) -> str:
         return f"Adam({_count(self.params)}, lr={self.lr}, betas={self.betas}, step {self.t})"

@@ -286,7 +286,7 @@ def test_numerical_grad_restores_inputs_and_checks_arguments():
     g = numerical_grad(lambda: a.tanh(), [a])
     assert a.data == 0.1
     assert g[0] == pytest.approx(1 - math.tanh(0.1) ** 2, rel=1e-9)
-    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+    with pytest.raises(ValueError, match="numerical_grad: eps must be a finite real number > 0"):
         numerical_grad(lambda: a, [a], eps=0.0)
-    with pytest.raises(TypeError, match="inputs must be Values"):
+    with pytest.raises(TypeError, match=r"numerical_grad: inputs\[0\] must be a Value"):
         numerical_grad(lambda: a, [0.1])

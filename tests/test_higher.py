@@ -30,7 +30,7 @@ from autograd import (
     total,
     weighted_sum,
 )
-from autograd.higher import RULES
+from autograd import ops as op_table
 
 mpmath.mp.dps = 40
 
@@ -102,6 +102,13 @@ OPS = {
     "relu": (lambda a: a.relu() * a, (away_from_zero,)),
     "3/x": (lambda a: 3.0 / a, (away_from_zero,)),
     "2**x": (lambda a: 2.0**a, (finite,)),
+    "abs": (lambda a: a.abs() * a, (away_from_zero,)),
+    "sqrt": (lambda a: a.sqrt(), (positive,)),
+    "softplus": (lambda a: a.softplus(), (finite,)),
+    "log_sigmoid": (lambda a: a.log_sigmoid(), (finite,)),
+    "clamp": (lambda a: a.clamp(-1.0, 1.0) * a, (st.one_of(st.floats(-0.9, 0.9), st.floats(1.1, 4.0)),)),
+    "maximum": (lambda a, b: a.maximum(b) * a, (st.floats(-4.0, -0.1), st.floats(0.1, 4.0))),
+    "minimum": (lambda a, b: b.minimum(a) * a, (st.floats(-4.0, -0.1), st.floats(0.1, 4.0))),
     "Σwx+b": (lambda w1, w2, x1, x2, b: weighted_sum([w1, w2], [x1, x2], b), (finite,) * 5),
     "Σwx": (lambda w1, w2, x1, x2: weighted_sum([w1, w2], [x1, x2]) * x1, (finite,) * 4),
     "Σ": (lambda a, b, c: total([a, b, a * c]), (finite,) * 3),
@@ -142,16 +149,25 @@ def test_every_rule_gives_the_nodes_own_local_derivatives(name):
 
 
 def test_every_op_that_value_py_makes_has_a_rule():
-    # Each literal op string passed to Value._result in value.py (an op added there needs a rule here).
+    # Each op object passed to make_node in value.py (an op added there needs a rule in ops.py).
     source = (Path(__file__).resolve().parent.parent / "autograd" / "value.py").read_text(encoding="utf-8")
-    ops = set()
+    made = set()
     for call in ast.walk(ast.parse(source)):
-        if isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "_result" and len(call.args) >= 4:
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "make_node" and len(call.args) >= 4:
             arg = call.args[3]
-            if isinstance(arg, ast.Constant):
-                ops.add(arg.value)
-    assert {"+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid", "relu", "Σwx", "Σwx+b", "Σ"} <= ops
-    assert ops <= set(RULES)
+            if isinstance(arg, ast.Call):  # ops.power_op(n), ops.clamp_op(lo, hi)
+                arg = arg.func
+            if isinstance(arg, ast.Attribute) and getattr(arg.value, "id", None) == "ops":
+                made.add(arg.attr)
+    objects = {name: getattr(op_table, name) for name in made}
+    ops = {str(o) for o in objects.values() if isinstance(o, op_table.Op)}
+    assert {"+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid", "relu"} <= ops
+    assert {"power_op", "clamp_op"} <= made
+    for name, o in objects.items():
+        if not isinstance(o, op_table.Op):
+            o = o(2.0) if name == "power_op" else o(0.0, 1.0)
+        assert callable(o.rule), name
+        assert o.kind in op_table.KINDS, name
 
 
 # Closed forms, evaluated in 40-digit arithmetic: the second derivative of each unary op.
@@ -232,7 +248,7 @@ def test_relu_at_its_kink_first_derivative_0_second_derivative_0():
 def test_pow_keeps_the_exact_exponent_in_its_op():
     x = Value(2.0)
     y = x ** (1 / 3)
-    assert float(y.op[2:]) == 1 / 3
+    assert float(y.op[2:]) == 1 / 3 and y.op.params["exponent"] == 1 / 3
     assert (x**2).op == "**2" and (x**0.5).op == "**0.5" and (x**-1).op == "**-1"  # short where :g is exact
 
 
@@ -277,12 +293,15 @@ def test_division_rule_does_not_overflow_where_b_squared_would():
     assert close(d.data, -mpmath.mpf(1e300) / mpmath.mpf(1e160) ** 2, rel=1e-14, abs_=0.0)
 
 
-def test_a_derivative_that_has_no_finite_value_is_a_clear_error():
+def test_a_derivative_that_has_no_finite_value_is_inf_as_in_backward():
+    # Issue 18: √x at 0 has slope +inf in backward(), grad() and grad(create_graph=True) alike
+    # (this test asserted a ZeroDivisionError for the last one before).
     x = Value(0.0)
-    (d1,) = grad(x**1.5, [x], create_graph=True)  # 1.5·x^0.5 = 0 at 0
-    assert d1.data == 0.0
-    with pytest.raises(ZeroDivisionError, match=r"op '\*\*0\.5'.*cannot be formed"):
-        grad(d1, [x], create_graph=True)  # needs 0.75·x^-0.5 as a Value: infinite at 0
+    (d1,) = grad(x**1.5, [x], create_graph=True)  # 1.5·x^0.5 = 0 at 0, a graph over x
+    assert d1.data == 0.0 and d1.parents
+    (d2,) = grad(d1, [x], create_graph=True)  # 0.75·x^-0.5: infinite at 0
+    assert d2.data == math.inf
+    assert grad(d1, [x])[0].data == math.inf
 
 
 # ---------------------------------------------------------------- third derivatives
@@ -600,7 +619,7 @@ def test_bad_input_errors_name_the_argument():
         hessian(f + y, [x, y, x], max_inputs=2)
     with pytest.raises(ValueError, match=r"hvp: v has 1 entries but there are 2 inputs"):
         hvp(f + y, [x, y], [1.0])
-    with pytest.raises(TypeError, match=r"hvp: v\[1\] must be a number, got str"):
+    with pytest.raises(TypeError, match=r"hvp: v\[1\] must be a finite real number, got str"):
         hvp(f + y, [x, y], [1.0, "2"])
-    with pytest.raises(ValueError, match=r"hvp: v\[0\] must be finite, got nan"):
+    with pytest.raises(ValueError, match=r"hvp: v\[0\] must be a finite real number, got nan"):
         hvp(f + y, [x, y], [math.nan, 1.0])

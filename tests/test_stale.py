@@ -11,8 +11,7 @@ import json
 import pytest
 
 import nn
-from autograd import StaleGraphError, Value, mark_changed
-from autograd import graph as graph_module
+from autograd import StaleGraphError, Value, guards, mark_changed
 
 X = [[0.5, -0.2], [0.1, 0.9]]
 Y = [[1.0], [0.0]]
@@ -24,9 +23,9 @@ def loss(model):
 
 @pytest.fixture(autouse=True)
 def no_pending_reports():
-    graph_module._changed.clear()
+    guards.guard.changed.clear()
     yield
-    graph_module._changed.clear()
+    guards.guard.changed.clear()
 
 
 @pytest.mark.parametrize(
@@ -88,7 +87,7 @@ def test_the_right_order_works_and_gives_the_gradients_of_the_new_point():
     Jt = loss(twin)
     Jt.backward()
     assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
-    assert graph_module._changed == {}  # the fresh backward answered the report
+    assert guards.guard.changed == {}  # the fresh backward answered the report
 
 
 def test_load_weights_after_the_graph_was_built_is_refused(tmp_path):
@@ -143,7 +142,7 @@ def test_reports_nobody_answers_are_bounded():
     for seed in range(40):  # forty models trained and dropped, never backpropagated again
         m = nn.MLP(2, [1], seed=seed)
         nn.SGD(m.parameters(), lr=0.1).step()
-    assert len(graph_module._changed) <= graph_module._MAX_REPORTS
+    assert len(guards.guard.changed) <= guards.MAX_REPORTS
 
 
 def test_fit_and_a_saved_file_are_unaffected(tmp_path):

@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import AnomalyError, Value, detect_anomaly, total, weighted_sum, zero_grad
-from autograd.value import _weighted_sums
+from autograd import AnomalyError, Value, detect_anomaly, total, weighted_sum, weighted_sums, zero_grad
 
 finite = st.floats(min_value=-5.0, max_value=5.0, allow_nan=False)
 positive = st.floats(min_value=0.05, max_value=5.0)
@@ -183,11 +182,14 @@ def test_integer_power_of_a_negative_base():
     assert out.data == -8.0 and out.local_grads == (12.0,)
 
 
-def test_repr_and_float():
+def test_repr_format_and_float():
+    # Issue 18: float(v) raises (math.tanh(v) would silently leave the graph); format() formats the data
     v = Value(2.5, label="w")
     assert repr(v) == "Value(label='w', data=2.5, grad=0)"
-    assert float(v * 2) == 5.0
+    assert f"{v * 2:.4f}" == "5.0000" and format(v * 2, "g") == "5" and f"{v}" == repr(v)
     assert "op='*'" in repr(v * 2)
+    with pytest.raises(TypeError, match=r"float\(Value\) leaves the graph: read \.data .* x\.tanh\(\), x\.exp\(\)"):
+        float(v * 2)
 
 
 def test_from_op_builds_a_custom_node_and_checks_it():
@@ -198,7 +200,7 @@ def test_from_op_builds_a_custom_node_and_checks_it():
     assert x.grad == 27.0
     with pytest.raises(ValueError, match="1 parents but 2 local derivatives"):
         Value.from_op(1.0, [x], [1.0, 2.0], "bad")
-    with pytest.raises(TypeError, match="parents must be Values, got float"):
+    with pytest.raises(TypeError, match=r"parents\[0\] must be a Value, got float"):
         Value.from_op(1.0, [3.0], [1.0], "bad")
 
 
@@ -280,7 +282,7 @@ def test_a_layers_weighted_sums_are_one_weighted_sum_node_per_neuron():
     biases = [Value(0.25), None, Value(-1.5), Value(3.0)]
     labels = ["z_1^(2)", None, "z_3^(2)", "z_4^(2)"]
     xd = tuple(x.data for x in xs)
-    for z, ws, b, label in zip(_weighted_sums(rows, biases, xs, labels), rows, biases, labels):
+    for z, ws, b, label in zip(weighted_sums(rows, biases, xs, labels), rows, biases, labels):
         wd = tuple(w.data for w in ws)
         if b is None:
             assert (z.parents, z.local_grads, z.op) == ((*ws, *xs), (*xd, *wd), "Σwx")

@@ -7,20 +7,21 @@ a derivative again — for Newton's method, curvature, a Hessian — the derivat
 graph of Values. `autograd.grad(root, inputs, create_graph=True)` builds exactly that: the
 backward pass written as Values.
 
-It works from one table of rules (`autograd.higher.RULES`): each op's local derivatives written
-once more, as Values built from the node's parents. A node still stores them as floats
+It works from one table of rules (`autograd/ops.py`): each op object — what `node.op` is — carries
+its local derivatives written once more, as Values built from the node's parents (`node.op.rule`). A node still stores them as floats
 (`local_grads`), so `backward()` and training are exactly as fast as before; this is a second,
 separate walk.
 """),
 ("code", r"""
 from autograd import Value, grad, hessian, hvp, local_grads_as_values
-from autograd.higher import RULES
+from autograd.ops import KINDS
 
 t = Value(0.5).tanh()
 print("stored on the node (floats):", t.local_grads)
 (d,) = local_grads_as_values(t)          # the rule for tanh: 1 − t·t, as a Value
 print("the rule's Value:", d, " same number:", d.data == t.local_grads[0])
-print("ops with a rule:", " ".join(RULES))
+print("t.op is", repr(str(t.op)), "of type", type(t.op).__name__)
+print("ops with a rule:", " ".join(KINDS))
 """),
 ("md", r"""
 ## f, f′, f″, f‴
@@ -45,8 +46,10 @@ print("x.grad is still", x.grad)
 One sigmoid neuron, $z = wx + b$, $a = \sigma(z)$, $J = \tfrac12(a - y)^2$. Backprop says
 $\partial J/\partial w = (a - y)\,\sigma(z)(1 - \sigma(z))\,x$ — the course's $\delta$ times the
 input. With `create_graph=True` that formula *is* a graph, built from the forward graph's own
-nodes: `a` appears in $a - y$ (from mse's rule, divided by $m = 1$) and in $a(1 - a)$ (from
-sigmoid's rule), and `x` multiplies the product (from the weighted sum's rule: $\partial z/\partial w = x$).
+nodes: `a` appears in $a - y$ (from mse's rule, divided by $m = 1$) and in $a\,\sigma(-z)$
+(sigmoid's rule: $\sigma(1 - \sigma)$ written as $\sigma(z)\,\sigma(-z)$, the form that keeps every digit
+where $1 - \sigma$ would cancel), and `x` multiplies the product (from the weighted sum's rule:
+$\partial z/\partial w = x$).
 Calling `backward()` on it fills in second derivatives: the grad of `w` in the picture is
 $\partial^2 J/\partial w^2$.
 """),
