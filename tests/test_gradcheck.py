@@ -391,7 +391,7 @@ def test_usage_mistakes_are_value_errors(tmp_path):
         check_backprop(learner("correct", "cost_theta"), sizes=[100, 100, 10])
     with pytest.raises(ValueError, match="order must be"):
         check_backprop(learner("correct"), order="K")
-    with pytest.raises(ValueError, match=r"lams\[1\] must be a finite number ≥ 0"):
+    with pytest.raises(ValueError, match=r"lams\[1\] must be a finite real number ≥ 0"):
         check_backprop(learner("correct"), lams=[0.0, -1.0])
     with pytest.raises(ValueError, match="timeout"):
         check_backprop(learner("correct"), timeout=0)

@@ -175,7 +175,7 @@ def test_absurd_limits_are_refused_with_the_option_named(argv, says):
 
 def test_absurd_limits_in_python_name_the_function_and_the_argument():
     with pytest.raises(ValueError, match=r"check_backprop: timeout \(seconds per call, --timeout\) must be a finite "
-                                         r"number > 0 and ≤ 86400, got 1000000000.0"):  # fmt: skip
+                                         r"real number > 0 and ≤ 86400, got 1000000000.0"):  # fmt: skip
         check_backprop(learner("correct"), timeout=1e9)
     with pytest.raises(TypeError, match=r"check_backprop: memory \(bytes, --memory\) must be an integer"):
         check_backprop(learner("correct"), memory="4G")
