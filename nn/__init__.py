@@ -3,10 +3,10 @@
 `MLP`, `Layer` and `Neuron` build the graph of a network one z and one a node per neuron, with
 the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
-`nn.crosscheck` compares the two with numerical gradients; `nn.gradcheck` checks a learner's own
-backprop against them and diagnoses its mistake. `GPT` is microgpt's transformer on the engine
-(`nn.gpt`), with its matrix twin `nn.gpt_matrix`, its three-way check `nn.gpt_check` and real first
-names to train on (`nn.names`).
+`nn.crosscheck` compares the two with numerical gradients; `nn.grader` (old name `nn.gradcheck`)
+checks a learner's own backprop against them and diagnoses its mistake. `GPT` is microgpt's
+transformer on the engine (`nn.gpt`), with its matrix twin `nn.gpt_matrix`, its three-way check
+`nn.grader.gpt` and real first names to train on (`nn.names`).
 
 `import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
@@ -61,11 +61,11 @@ __all__ = [
     "init",
     "matrix",
     "crosscheck",
+    "grader",
     "gradcheck",
     "digits",
     "gpt",
     "gpt_matrix",
-    "gpt_check",
     "names",
 ]
 
@@ -74,10 +74,10 @@ _LAZY = {
     "data": "data",
     "matrix": "matrix",
     "crosscheck": "crosscheck",
+    "grader": "grader",
     "gradcheck": "gradcheck",
     "digits": "digits",
     "gpt_matrix": "gpt_matrix",
-    "gpt_check": "gpt_check",
     "names": "names",
     "thetas_from_mlp": "convert",
     "mlp_from_thetas": "convert",

@@ -39,7 +39,7 @@ attn_t,i^(l) = Wo o · z_t,j^(l), h_t,j^(l) (the MLP's hidden layer) · mlp_t,i^
 
 What it is not: microgpt's code (all of this is written here, from the architecture), nor fast at
 scale: a step on one document takes milliseconds. The same transformer as NumPy matrices, with
-its backward pass written out, is `nn.gpt_matrix`; `nn.gpt_check` checks the three against each
+its backward pass written out, is `nn.gpt_matrix`; `nn.grader.gpt` checks the three against each
 other and central differences.
 """
 

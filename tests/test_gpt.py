@@ -23,7 +23,7 @@ from autograd import StaleGraphError, Value, numerical_grad, topological_order
 from autograd.fused import rmsnorm, softmax
 from nn import gpt_matrix
 from nn.gpt import GPT, train
-from nn.gpt_check import check_gpt
+from nn.grader.gpt import check_gpt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import microgpt  # noqa: E402  (bench/microgpt.py: microgpt-style model code)

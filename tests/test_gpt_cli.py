@@ -110,3 +110,15 @@ def test_load_refuses_an_mlp(tmp_path, capsys):
     assert "holds an MLP, not a GPT" in capsys.readouterr().err
     doc = json.loads((tmp_path / "m.json").read_text())
     assert doc["model"] == "mlp"
+
+
+def test_chainrule_check_model_gpt_runs_the_gpt_check(monkeypatch, capsys):
+    from nn.cli import gpt as gpt_cli
+
+    seen = []
+    monkeypatch.setattr(gpt_cli, "_check", lambda args: seen.append(args) or 0)
+    assert main(["check", "--model", "gpt", "--seed", "2"]) == 0
+    (args,) = seen
+    assert args.check and args.seed == 2 and (args.n_embd, args.n_head, args.n_layer, args.block_size) == (16, 4, 1, 16)
+    assert main(["check", "--model", "gpt", "--course"]) == 2
+    assert "--course applies to --model mlp" in capsys.readouterr().err

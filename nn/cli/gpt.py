@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .options import add_progress_options, positive_int, say_written, show_progress
 
-__all__ = ["add_parser", "DEFAULT_STEPS"]
+__all__ = ["add_parser", "check_model", "DEFAULT_STEPS"]
 
 DEFAULT_STEPS = 1000
 SECONDS_PER_STEP = 0.012  # measured: `chainrule gpt`, 1,000 steps in 12.0 s on the 2-core development machine
@@ -52,7 +52,7 @@ def _model(args: argparse.Namespace, docs: list[str]):
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..gpt_check import check_gpt
+    from ..grader.gpt import check_gpt
 
     docs, where = _documents(args)
     model = _model(args, docs)
@@ -61,6 +61,13 @@ def _check(args: argparse.Namespace) -> int:
     report = check_gpt(model, model.tokens(doc), numerical=not args.no_numerical)
     print(report)
     return 0 if report.ok else 1
+
+
+def check_model(seed: int) -> int:
+    """`chainrule check --model gpt`: what `chainrule gpt --check --seed SEED` does (the default sizes)."""
+    parser = argparse.ArgumentParser(prog="chainrule")
+    add_parser(parser.add_subparsers())
+    return _run(parser.parse_args(["gpt", "--check", "--seed", str(seed)]))
 
 
 def _draw(args: argparse.Namespace) -> int:

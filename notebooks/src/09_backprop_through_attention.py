@@ -111,13 +111,13 @@ attention_map(gpt, gpt.tokens("isabella"))
 ("md", r"""
 ## The cross-check
 
-`nn.gpt_check.check_gpt`: $\partial J/\partial W$ for every parameter matrix by the fused graph, by
+`nn.grader.gpt.check_gpt`: $\partial J/\partial W$ for every parameter matrix by the fused graph, by
 the elementary graph (microgpt's own model code on chainrule's `Value`: every `*`, `+`, `exp` a node)
 and by `nn.gpt_matrix`, whose backward pass is the matrix form above for every layer (it imports
 nothing from the engine), and five-point central differences of the matrix $J$ in extended precision.
 """),
 ("code", r"""
-from nn.gpt_check import check_gpt
+from nn.grader.gpt import check_gpt
 
 print(check_gpt(gpt, gpt.tokens("isabella")))
 """),

@@ -23,8 +23,8 @@ import numpy as np
 from autograd import topological_order
 from autograd.args import flag
 
-from . import gpt_matrix
-from .gpt import GPT
+from .. import gpt_matrix
+from ..gpt import GPT
 
 __all__ = ["check_gpt", "GPTCheck", "MatrixRow", "ENTRY_TOLERANCE", "NUMERICAL_TOLERANCE", "describe_entry"]
 
