@@ -24,9 +24,9 @@ The graph, three ways (`mode=`):
 
     "fused"       (default) a dot product is ONE node (op Σwx, the course's z), RMSNorm one node per
                   output, the attention softmax one node per α (the 1/√d inside it), the loss ONE
-                  node over all the logits (softmax_cross_entropy): ~400 nodes per position
+                  node over all the logits (softmax_cross_entropy): ~370 nodes per position
     "elementary"  microgpt's own model code on chainrule's Value: every `*`, `+`, `/`, `**`, exp,
-                  log a node (~9,000 per position); the same loss and grads, to rounding
+                  log a node (~7,900 per position); the same loss and grads, to rounding
     "folded"      fused, with the weights folded into their nodes as constants (op Σwc) and the
                   embeddings as leaves: the graph of the activations alone, small enough to draw
 
