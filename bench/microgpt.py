@@ -311,7 +311,8 @@ def section(quick: bool, target, agree: float = 1e-9) -> tuple[bool, dict]:
             f"   ({e}) {NAMES[e]:<28}{ms[e]:>10.2f}{ms['a'] / ms[e]:>8.1f}×{nodes:>14}{edges:>14}{per:>14}"
             f"{diff[e]:>20.1e}"
         )
-    print(f"   (nodes include the {res['a']['leaves']:,} parameter leaves; nn.gpt's elementary mode builds "
+    print(f"   (nodes include the parameter leaves a step's graph reaches: all {res['a']['leaves']:,} but the "
+          f"embedding rows of unused tokens and positions; nn.gpt's elementary mode builds "
           f"{res['c']['nodes_elementary']:,} on the first document)")  # fmt: skip
     print(
         f"   (c) nn.gpt fused vs (a) microgpt's Value: {target(ms['a'] / ms['c'], 10, at_least=True, digits=1)} faster"
