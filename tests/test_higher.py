@@ -22,6 +22,7 @@ from autograd import (
     Value,
     draw,
     explore,
+    fused,
     grad,
     hessian,
     hvp,
@@ -112,6 +113,15 @@ OPS = {
     "Σwx+b": (lambda w1, w2, x1, x2, b: weighted_sum([w1, w2], [x1, x2], b), (finite,) * 5),
     "Σwx": (lambda w1, w2, x1, x2: weighted_sum([w1, w2], [x1, x2]) * x1, (finite,) * 4),
     "Σ": (lambda a, b, c: total([a, b, a * c]), (finite,) * 3),
+    # one node per output, every input a parent (nn.gpt's RMSNorm and attention softmax): Σ cᵢyᵢ mixes the outputs
+    "rmsnorm": (
+        lambda a, b, c: total([y * w for y, w in zip(fused.rmsnorm([a, b, c]), (0.7, -1.3, 0.4))]),
+        (finite,) * 3,
+    ),
+    "softmax": (
+        lambda a, b, c: total([y * w for y, w in zip(fused.softmax([a, b, c], 2.0), (0.7, -1.3, 0.4))]),
+        (finite,) * 3,
+    ),
 }
 
 
