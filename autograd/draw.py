@@ -88,14 +88,15 @@ def full(x: float) -> str:
     return repr(x).replace("-", "−")
 
 
-# A math name: one Latin or Greek letter (optionally primed), then optionally _ and digits or commas
-# (the subscript), then optionally ^(digits) (the superscript): x, x_1, w_2,1^(1), θ', a_2^(3).
-# Anything else is shown as it is written: snake_case words are never split.
+# A math name: one letter (x, θ, ℓ; an accent such as x̂'s may follow it, and a prime), then optionally
+# _ and digits or commas (the subscript), then optionally ^( digits, dots or commas ) (the superscript):
+# x, x_1, w_2,1^(1), θ', a_2^(3), α_2,1^(1.1) (a GPT's layer 1, head 1). Anything else is shown as it is
+# written: snake_case words (hidden_layer_1_out, attn_1,2^(1)) are never split.
 _MATH_NAME = re.compile(
-    r"(?P<base>[A-Za-z\u0391-\u03a9\u03b1-\u03c9]['′]?)(?:_(?P<sub>[0-9]+(?:,[0-9]+)*))?(?:\^\((?P<sup>[0-9]+)\))?"
+    r"(?P<base>[^\W\d_][\u0300-\u036f]*['′]?)(?:_(?P<sub>[0-9]+(?:,[0-9]+)*))?(?:\^\((?P<sup>[0-9]+(?:[.,][0-9]+)*)\))?"
 )
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+_SUP = str.maketrans("0123456789().", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾·")
 
 
 def _math_name(label: str) -> re.Match | None:

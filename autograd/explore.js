@@ -131,8 +131,8 @@
   const ROOT_NAME = cut(D.rootName, 32);
   const dRoot = (i) => "∂" + esc(wrap(ROOT_NAME)) + "/∂" + nm(i);
   const dLocal = (c, p) => "∂" + nm(c) + "/∂" + nm(p);
-  // A math name (draw.pretty_label's grammar): one letter, optionally primed, _ and indices, ^(layer)
-  const MATH_NAME = /^([A-Za-z\u0391-\u03a9\u03b1-\u03c9]['′]?)(?:_([0-9]+(?:,[0-9]+)*))?(?:\^\(([0-9]+)\))?$/;
+  // A math name (draw.pretty_label's grammar): one letter (an accent and a prime may follow), _ and indices, ^(layer)
+  const MATH_NAME = /^(\p{L}\p{M}*['′]?)(?:_([0-9]+(?:,[0-9]+)*))?(?:\^\(([0-9]+(?:[.,][0-9]+)*)\))?$/u;
   /** A node's name in its box: a math name with its indices lowered and its layer raised (at a readable size,
    * where Unicode's ₁ and ⁽¹⁾ would be tiny), any other name as it is, cut at 24 characters. */
   function writeName(t, n) {

@@ -93,8 +93,9 @@ const CHAINRULE_MIRROR = (function () {
     return sign + out;
   }
 
-  /** Python's float ** float (floatobject.c float_pow), or an error where Python raises one. */
-  function pow(a, n, where) {
+  /** Python's float ** float (floatobject.c float_pow), or an error where Python raises one (`overflow`:
+   * the message of an overflow, which Python raises as a bare OverflowError and numerics.power names). */
+  function pow(a, n, overflow) {
     if (n === 0) return 1;
     if (Number.isNaN(a)) return a;
     if (Number.isNaN(n)) return a === 1 ? 1 : n;
@@ -109,18 +110,18 @@ const CHAINRULE_MIRROR = (function () {
       return odd(n) ? (a < 0 ? -0 : 0) : 0;
     }
     if (a === 0) {
-      if (n < 0) fail(where + ": 0.0 cannot be raised to a negative power");
+      if (n < 0) fail("0.0 cannot be raised to a negative power"); // Python's ZeroDivisionError
       return odd(n) ? a : 0;
     }
     let negate = false;
     if (a < 0) {
-      if (n !== Math.floor(n)) fail(where + ": a negative number to a fractional power is complex");
+      if (n !== Math.floor(n)) fail("a negative number to a fractional power is complex");
       a = -a;
       negate = odd(n);
     }
     if (a === 1) return negate ? -1 : 1;
     const r = Math.pow(a, n);
-    if (!Number.isFinite(r)) fail(where); // OverflowError: the caller's message
+    if (!Number.isFinite(r)) fail(overflow || "(34, 'Numerical result out of range')");
     return negate ? -r : r;
   }
   /** pow where Python would overflow: ±inf instead (numerics.power_slope catches the OverflowError). */
@@ -185,7 +186,7 @@ const CHAINRULE_MIRROR = (function () {
   }
 
   function sech2(x) {
-    const e = Math.exp(x * (x >= 0 ? -2 : 2));
+    const e = Math.exp(-2 * Math.abs(x));
     const p = 1 + e;
     return (4 * e) / (p * p);
   }
@@ -366,6 +367,24 @@ const CHAINRULE_MIRROR = (function () {
       return [J / p.m, grads];
     },
     l2: (w, p) => [(p.lam / (2 * p.m)) * sum(w.map((v) => v * v)), w.map((v) => (p.lam * v) / p.m)],
+    // a transformer's n-to-n ops: this node is output number `index`, every input its parent
+    rmsnorm: (x, p) => {
+      const n = x.length;
+      const s = pow(sum(x.map((v) => v * v)) / n + p.eps, -0.5);
+      const ys = x.map((v) => v * s);
+      const yi = ys[p.index];
+      return [yi, ys.map((yj, j) => (j === p.index ? s * (1 - (yi * yi) / n) : -(s * ((yi * yj) / n))))];
+    },
+    softmax: (l, p) => {
+      const d = p.divisor;
+      const scaled = l.map((v) => v / d);
+      const top = scaled.reduce((m, t) => max(m, t));
+      const exps = scaled.map((v) => Math.exp(v - top));
+      const norm = sum(exps);
+      const alphas = exps.map((e) => e / norm);
+      const a = alphas[p.index];
+      return [a, alphas.map((b, s) => (s === p.index ? (a * (1 - a)) / d : -(a * b) / d))];
+    },
   };
 
   return {

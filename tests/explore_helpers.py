@@ -141,6 +141,8 @@ _OPS = {
     "hinge": (2, lambda a, b, c: fused.hinge([a, b], [1.0, -1.0], 2)),
     "softmax_cross_entropy": (3, lambda a, b, d, c: fused.softmax_cross_entropy([a, b, d], [0.0, 1.0, 0.0], 1, 3)),
     "l2": (2, lambda a, b, c: fused.l2([a, b], 0.5 + abs(c[0]), 3)),
+    "rmsnorm": (3, lambda a, b, d, c: fused.rmsnorm([a, b, d])[int(abs(c[0]) * 1.4) % 3]),
+    "softmax": (3, lambda a, b, d, c: fused.softmax([a, b, d], divisor=1.5)[int(abs(c[1]) * 1.4) % 3]),
 }
 OP_NAMES = sorted(_OPS)
 

@@ -173,8 +173,23 @@ def test_labels_are_shown_literally_and_pretty_only_when_the_whole_label_is_a_ma
         and pretty_label("w_1,1^(1)") == "w₁₁⁽¹⁾"
         and pretty_label("w_12,3^(2)") == "w₁₂,₃⁽²⁾"
     )
-    for verbatim in ("ab_1", "x_", "x_a", "a_q^(2)", "x^(1", "x_1^(1)y", "L2", "x__1", "١_1"):
+    for verbatim in (
+        "ab_1",
+        "x_",
+        "x_a",
+        "a_q^(2)",
+        "x^(1",
+        "x_1^(1)y",
+        "L2",
+        "x__1",
+        "١_1",
+        "attn_1,2^(1)",
+        "x_1^(1.)",
+    ):
         assert pretty_label(verbatim) == verbatim
+    # one letter of any alphabet, an accent on it, a superscript with dots (a GPT's layer.head)
+    assert pretty_label("ℓ_1,2") == "ℓ₁₂" and pretty_label("x̂_1,1^(0)") == "x̂₁₁⁽⁰⁾"
+    assert pretty_label("α_2,1^(1.1)") == "α₂₁⁽¹·¹⁾"
 
 
 def test_every_node_has_a_distinct_name_shown_in_its_box():

@@ -16,11 +16,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from explore_helpers import engine_backward, expression_graphs
+from explore_helpers import OP_NAMES, engine_backward, expression_graphs, programs
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
-from autograd import ExplorerPage, Value, count_paths, explore, topological_order
+from autograd import ExplorerPage, Value, count_paths, explore, ops, topological_order
 from autograd.explore import backward_steps, pretty_label
 from nn.cli import main
 from nn.examples import EXAMPLE_DATA
@@ -52,6 +53,18 @@ def test_the_recorded_steps_are_the_engines_edges_in_its_order_with_its_floats(r
     processed = {c for c, _ in steps}
     skipped = [i for lst in passed for i in lst]
     assert sorted(skipped + sorted(processed)) == list(range(n))
+
+
+def test_the_random_graphs_of_the_what_if_tests_use_every_kind_of_op():
+    """The browser's what-if test draws its graphs from these programs: each kind of op is in them."""
+    assert set(OP_NAMES) == set(ops.KINDS), "a new kind of op needs a way into explore_helpers' programs"
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs(max_ops=6), st.floats(-2.0, 2.0))
+def test_a_program_builds_with_any_leaf_in_range_and_ends_in_its_last_op(program, x):
+    root, _ = program.build([x] * len(program.leaves))  # no op leaves its domain
+    assert root.op.kind == program.ops[-1][0]
 
 
 def test_the_2_2_2_steps_by_hand():
