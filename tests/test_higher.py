@@ -114,9 +114,9 @@ OPS = {
     "Σwx": (lambda w1, w2, x1, x2: weighted_sum([w1, w2], [x1, x2]) * x1, (finite,) * 4),
     "Σ": (lambda a, b, c: total([a, b, a * c]), (finite,) * 3),
     # one node per output, every input a parent (nn.gpt's RMSNorm and attention softmax): Σ cᵢyᵢ mixes the outputs
-    "rmsnorm": (
+    "rmsnorm": (  # |a| ≥ 0.2: near x = 0, where ε = 1e-5 dominates mean(x²), the reference's step 1e-5 is too coarse
         lambda a, b, c: total([y * w for y, w in zip(fused.rmsnorm([a, b, c]), (0.7, -1.3, 0.4))]),
-        (finite,) * 3,
+        (away_from_zero, finite, finite),
     ),
     "softmax": (
         lambda a, b, c: total([y * w for y, w in zip(fused.softmax([a, b, c], 2.0), (0.7, -1.3, 0.4))]),
