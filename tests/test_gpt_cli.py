@@ -83,7 +83,10 @@ def test_draw_writes_the_tiny_graph(tmp_path, capsys):
     assert main(["gpt", "--draw", "--format", "svg", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     svg = (tmp_path / "gpt-graph.svg").read_text(encoding="utf-8")
-    assert "175 nodes" in out and "layer 1 · head 1" in svg and "α" in svg and svg.rstrip().endswith("</svg>")
+    assert "175 nodes" in out and "a row of blocks per position" in out and svg.rstrip().endswith("</svg>")
+    for block in ("position 1 · embedding", "position 2 · attention head", "position 2 · MLP", "logits and loss"):
+        assert block in svg
+    assert "α" in svg
 
 
 @pytest.mark.parametrize(

@@ -70,23 +70,34 @@ def check_model(seed: int) -> int:
     return _run(parser.parse_args(["gpt", "--check", "--seed", str(seed)]))
 
 
+def _tiny(args: argparse.Namespace):
+    """--draw's GPT: the tiny one, its tokens, and a line saying what it is."""
+    from ..gpt_draw import TINY_DOCUMENT, tiny_gpt
+
+    model = tiny_gpt(args.seed)
+    tokens = model.tokens(TINY_DOCUMENT)
+    what = (
+        f"a tiny GPT (vocabulary {model.vocab_size}: {model.chars!r} and BOS; n_embd {model.n_embd}, "
+        f"{model.n_head} head, {model.n_layer} layer) on {TINY_DOCUMENT!r} cut to {len(tokens) - 1} positions"
+    )
+    return model, tokens, what
+
+
 def _draw(args: argparse.Namespace) -> int:
     from autograd import save
     from autograd.draw import FORMATS
 
-    from ..gpt_draw import TINY_DOCUMENT, graph, tiny_gpt
+    from ..gpt_draw import graph
 
-    model = tiny_gpt(args.seed)
-    tokens = model.tokens(TINY_DOCUMENT)
+    model, tokens, what = _tiny(args)
     g = graph(model, tokens, edge_labels=args.edge_labels)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     formats = [args.format] if args.format else ["svg", "png"]
     paths = [save(g, out / f"gpt-graph.{fmt}") for fmt in formats if fmt in FORMATS]
     print(
-        f"the graph of a tiny GPT (vocabulary {model.vocab_size}: {model.chars!r} and BOS; n_embd {model.n_embd}, "
-        f"{model.n_head} head, {model.n_layer} layer) on {TINY_DOCUMENT!r} cut to {len(tokens) - 1} positions, "
-        f"after one backward pass: {g.values} nodes, weights folded into their nodes (op Σwc), grouped by block"
+        f"the graph of {what}, after one backward pass: {g.values} nodes, weights folded into their nodes "
+        f"(op Σwc), a row of blocks per position (embedding, attention head, MLP), then the logits and J"
     )
     say_written(paths)
     return 0
