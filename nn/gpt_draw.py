@@ -1,11 +1,12 @@
-"""Pictures of a GPT: its computation graph (a tiny one), and its attention maps.
+"""Pictures of a GPT: its computation graph (a tiny one), its explorer page, and its attention maps.
 
 What it is: `tiny_gpt()` is the smallest GPT worth drawing — a vocabulary of 4 tokens (3 characters
 and BOS), n_embd 4, one head, one layer, block_size 2 — and `graph(model, tokens)` draws its graph
 after one backward pass, the weights folded into their nodes (mode "folded") so that what is left
-is the activations: e, x, x̂, q, k, v, s, α, o, attn, z, h, mlp, ℓ and J.
+is the activations: e, x, x̂, q, k, v, s, α, o, attn, z, h, mlp, ℓ and J. `explore_page(model,
+tokens)` is the same graph on the explorer page (`autograd.explore`), to step through backward.
 
-It is laid out by `layout(root)`, read from nn.gpt's labels: one row of blocks per position —
+Both are laid out by `layout(root)`, read from nn.gpt's labels: one row of blocks per position —
 embedding, attention head, MLP, each in a box of its own — then the logits of every position and J
 in one box, "logits and loss"; inside a block, each kind of node in one column, in index order. So
 the rows are linked only by attention (position 2's scores and outputs read position 1's k and v)
@@ -23,7 +24,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd import Value, draw, topological_order
+from autograd import ExplorerPage, Value, draw, explore, topological_order
+from autograd.explore import backward_steps
 from autograd.files import write_atomically
 
 from .gpt import GPT
@@ -33,6 +35,8 @@ __all__ = [
     "TINY_DOCUMENT",
     "graph",
     "layout",
+    "explore_page",
+    "attention_start",
     "attention_map",
     "save_attention_map",
     "token_names",
@@ -141,6 +145,33 @@ def graph(
     if backward:
         J.backward()
     return draw(J, max_nodes=max_nodes, rankdir=rankdir, edge_labels=edge_labels, **layout(J))
+
+
+def explore_page(model: GPT, tokens: Sequence[int], *, max_nodes: int = 200, **options) -> ExplorerPage:
+    """The explorer page of the folded graph of J on `tokens`, laid out as `graph` draws it (`layout`).
+
+    The weights are folded into their nodes as constants (op Σwc), so the leaves are the embeddings
+    e_t,i = Wte[c_t] + Wpe[t]: they are what the page's "gradient step" moves (params), by −lr·∂J/∂e,
+    and what its what-if changes. options: `autograd.explore`'s (title, mode, rankdir, precision, …).
+    """
+    J = model.loss(tokens, mode="folded")
+    embeddings = [v for v in topological_order(J) if not v.parents]
+    options.setdefault("title", "∂J/∂· in a tiny GPT")  # short: the page's bar stays one row at 1280 px
+    return explore(J, params=embeddings, max_nodes=max_nodes, **options, **layout(J))
+
+
+def attention_start(root: Value) -> int:
+    """The backward step (0-based, `backward()`'s order, as the explorer page counts them) at which the
+    walk first leaves an attention head's output o: what comes next is the head's backward — o to α
+    and v, α to s (a row of softmax's Jacobian), s to q and k. Open the page at
+    `#mode=backward&step=N` to start there. ValueError if the graph has no o node."""
+    order = topological_order(root)
+    _, steps, _ = backward_steps(order)
+    for k, (child, _slot) in enumerate(steps):
+        m = _LABEL.fullmatch(order[child].label or "")
+        if m and m["base"] == "o":
+            return k
+    raise ValueError("attention_start: the graph has no attention head's output o (labels o_t,i^(l))")
 
 
 def token_names(model: GPT, tokens: Sequence[int]) -> list[str]:

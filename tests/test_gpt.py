@@ -495,6 +495,26 @@ def test_the_layout_of_a_fused_graph_with_heads_and_layers():
     assert layout(Value(1.0) * 2) == {"groups": {}, "columns": []}
 
 
+def test_the_tiny_gpts_explorer_page_and_where_attention_starts():
+    from autograd.explore import backward_steps
+    from nn.gpt_draw import TINY_DOCUMENT, attention_start, explore_page, tiny_gpt
+
+    model = tiny_gpt()
+    tokens = model.tokens(TINY_DOCUMENT)
+    page = explore_page(model, tokens)
+    assert (page.nodes, page.steps, page.title) == (175, 565, "∂J/∂· in a tiny GPT")
+    assert explore_page(model, tokens, title="mine", rankdir="TB").title == "mine"
+    with pytest.raises(ValueError, match="more than max_nodes=100"):
+        explore_page(model, tokens, max_nodes=100)
+    J = model.loss(tokens, mode="folded")
+    order = topological_order(J)
+    _, steps, _ = backward_steps(order)
+    k = attention_start(J)
+    assert [order[c].label[0] for c, _ in steps[: k + 1]].index("o") == k  # the first step out of an o
+    with pytest.raises(ValueError, match="attention_start: the graph has no attention head's output o"):
+        attention_start(Value(1.0) * 2)
+
+
 def test_the_attention_map_is_a_png(tmp_path):
     from nn.gpt_draw import save_attention_map
 
