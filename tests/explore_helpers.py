@@ -30,13 +30,15 @@ def engine_backward(root: Value) -> tuple[list[tuple[int, int]], list[float]]:
     topological_order(root), in order, and every node's grad afterwards."""
     order = topological_order(root)
     index = {id(v): i for i, v in enumerate(order)}
-    owner = {id(v.parents): v for v in order if v.parents}  # the parents tuple a zip() is given → its node
-    assert len(owner) == sum(1 for v in order if v.parents), "two nodes share one parents tuple"
+    # the tuples a zip() is given → their node (the outputs of one fused op, RMSNorm's say, may share
+    # one parents tuple: each has its own local derivatives)
+    owner = {(id(v.parents), id(v.local_grads)): v for v in order if v.parents}
+    assert len(owner) == sum(1 for v in order if v.parents), "two nodes share their parents and local_grads tuples"
     record: list[tuple[int, int]] = []
     real_zip = zip
 
     def recording_zip(parents, local_grads):
-        child = index[id(owner[id(parents)])]
+        child = index[id(owner[id(parents), id(local_grads)])]
         for slot, pair in enumerate(real_zip(parents, local_grads)):
             record.append((child, slot))
             yield pair

@@ -438,7 +438,81 @@ def test_the_tiny_graph_is_drawable_and_grouped_by_block():
     }  # fmt: skip
     assert all(v in trace.groups for v in nodes if v.label and v.parents)  # every computed node has a block
     g = graph(model, tokens)
-    assert g.values == len(nodes) and "cluster" in g.source and "α<SUB>2,1</SUB>" in g.source
+    assert g.values == len(nodes) and "position 2 · attention head" in g.source and "α<SUB>2,1</SUB>" in g.source
+
+
+def test_the_tiny_graphs_layout_is_a_row_of_blocks_per_position():
+    from nn.gpt_draw import TINY_DOCUMENT, layout, tiny_gpt
+
+    model = tiny_gpt()
+    J = model.loss(model.tokens(TINY_DOCUMENT), mode="folded")
+    nodes = topological_order(J)
+    found = layout(J)
+    groups, columns = found["groups"], found["columns"]
+    assert set(groups) == set(nodes)  # every node in a block
+    members: dict[str, set] = {}
+    for v, block in groups.items():
+        members.setdefault(block, set()).add(v.label.split("_")[0])
+    assert members == {
+        **{f"position {t} · embedding": {"e", "x"} for t in (1, 2)},
+        **{f"position {t} · attention head": {"x̂", "q", "k", "v", "s", "α", "o", "attn", "x"} for t in (1, 2)},
+        **{f"position {t} · MLP": {"x̂", "z", "h", "mlp", "x"} for t in (1, 2)},
+        "logits and loss": {"ℓ", "J"},
+    }
+    for v, block in groups.items():  # each position's nodes in its own row (x^(0) embeds, x^(1) ends attention)
+        if block != "logits and loss":
+            assert block.startswith(f"position {v.label.split('_')[1].split(',')[0]} ·"), (v.label, block)
+    assert groups[next(v for v in nodes if v.label == "x_1,1^(0)")] == "position 1 · embedding"
+    assert groups[next(v for v in nodes if v.label == "x_2,3^(1)")] == "position 2 · attention head"
+    assert groups[next(v for v in nodes if v.label == "x̂_2,3^(1)")] == "position 2 · MLP"
+    # a column: one kind of node of one block, in index order; q, k and v together; all nodes but J in one
+    by_label = [[v.label for v in column] for column in columns]
+    assert ["q_2,1^(1)", "q_2,2^(1)", "q_2,3^(1)", "q_2,4^(1)", "k_2,1^(1)"] == by_label[
+        next(k for k, c in enumerate(by_label) if c[0] == "q_2,1^(1)")][:5]  # fmt: skip
+    assert [f"z_1,{j}^(1)" for j in range(1, 17)] in by_label
+    assert [f"ℓ_{t},{c}" for t in (1, 2) for c in range(1, 5)] in by_label
+    assert sorted(v.label for c in columns for v in c) == sorted(v.label for v in nodes if v is not J)
+    assert all(len({groups[v] for v in c}) == 1 for c in columns)  # a column never leaves its block
+
+
+def test_the_layout_of_a_fused_graph_with_heads_and_layers():
+    from nn.gpt_draw import layout
+
+    model = GPT(5, n_embd=4, n_head=2, n_layer=2, block_size=2, seed=1)
+    J = model.loss([4, 0, 1])
+    groups = layout(J)["groups"]
+    nodes = topological_order(J)
+    assert set(groups) == set(nodes)
+    assert set(groups.values()) == {
+        *(f"position {t} · layer {l} attention, 2 heads" for t in (1, 2) for l in (1, 2)),
+        *(f"position {t} · layer {l} MLP" for t in (1, 2) for l in (1, 2)),
+        "position 1 · embedding", "position 2 · embedding", "logits and loss",
+    }  # fmt: skip
+    # a weight (a leaf nn.gpt labels Wq_i,j^(l) …) joins the block of a node that uses it
+    wq = model.weights["layer1.attn_wq"][0][0]
+    assert groups[wq] in {"position 1 · layer 2 attention, 2 heads", "position 2 · layer 2 attention, 2 heads"}
+    assert groups[model.weights["wte"][4][0]] == "position 1 · embedding"
+    assert layout(Value(1.0) * 2) == {"groups": {}, "columns": []}
+
+
+def test_the_tiny_gpts_explorer_page_and_where_attention_starts():
+    from autograd.explore import backward_steps
+    from nn.gpt_draw import TINY_DOCUMENT, attention_start, explore_page, tiny_gpt
+
+    model = tiny_gpt()
+    tokens = model.tokens(TINY_DOCUMENT)
+    page = explore_page(model, tokens)
+    assert (page.nodes, page.steps, page.title) == (175, 565, "∂J/∂· in a tiny GPT")
+    assert explore_page(model, tokens, title="mine", rankdir="TB").title == "mine"
+    with pytest.raises(ValueError, match="more than max_nodes=100"):
+        explore_page(model, tokens, max_nodes=100)
+    J = model.loss(tokens, mode="folded")
+    order = topological_order(J)
+    _, steps, _ = backward_steps(order)
+    k = attention_start(J)
+    assert [order[c].label[0] for c, _ in steps[: k + 1]].index("o") == k  # the first step out of an o
+    with pytest.raises(ValueError, match="attention_start: the graph has no attention head's output o"):
+        attention_start(Value(1.0) * 2)
 
 
 def test_the_attention_map_is_a_png(tmp_path):

@@ -83,7 +83,64 @@ def test_draw_writes_the_tiny_graph(tmp_path, capsys):
     assert main(["gpt", "--draw", "--format", "svg", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     svg = (tmp_path / "gpt-graph.svg").read_text(encoding="utf-8")
-    assert "175 nodes" in out and "layer 1 · head 1" in svg and "α" in svg and svg.rstrip().endswith("</svg>")
+    assert "175 nodes" in out and "a row of blocks per position" in out and svg.rstrip().endswith("</svg>")
+    for block in ("position 1 · embedding", "position 2 · attention head", "position 2 · MLP", "logits and loss"):
+        assert block in svg
+    assert "α" in svg
+
+
+def page_data(path: Path) -> dict:
+    """The numbers an explorer page carries (its embedded JSON)."""
+    html = path.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="chainrule-data">(.*?)</script>', html, re.DOTALL)
+    return json.loads(found[1])
+
+
+def test_explore_writes_the_tiny_gpts_page_from_the_shell(tmp_path):
+    from autograd import topological_order
+    from nn.gpt_draw import TINY_DOCUMENT, tiny_gpt
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "nn.cli", "gpt", "--explore", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["gpt-explore.html"]  # written atomically: no temporary left
+    data = page_data(tmp_path / "gpt-explore.html")
+    # the engine's reference: the same tiny GPT's folded graph, one backward() from zero grads
+    model = tiny_gpt()
+    J = model.loss(model.tokens(TINY_DOCUMENT), mode="folded")
+    J.backward()
+    order = topological_order(J)
+    nodes = data["nodes"]
+    assert len(nodes) == len(order) == 175 <= 200 and f"{len(order)} nodes, {len(data['steps'])} backward steps" in out
+    assert [n["label"] for n in nodes] == [v.label for v in order]
+    assert [n["data"] for n in nodes] == [v.data for v in order]
+    assert [n["grad"] for n in nodes] == [v.grad for v in order]  # backward()'s very floats
+    # grouped by block, a row per position; what "gradient step" moves: the embeddings (the leaves), said so
+    blocks = {c[6] for c in data["layouts"]["LR"]["clusters"]}
+    assert blocks == {f"position {t} · {b}" for t in (1, 2) for b in ("embedding", "attention head", "MLP")} | {
+        "logits and loss"
+    }
+    assert [nodes[i]["label"] for i in data["params"]] == [f"e_{t},{i}" for t in (1, 2) for i in (1, 2, 3, 4)]
+    assert 'what "gradient step" moves' in out and "the embeddings e" in out
+    # the link it prints opens where the walk first leaves an attention head's output o
+    link = re.search(r"^  (file://\S+)#mode=backward&step=(\d+)$", out, re.MULTILINE)
+    assert link and link[1] == (tmp_path / "gpt-explore.html").resolve().as_uri()
+    k = int(link[2])
+    first = [nodes[child]["label"] for child, _ in data["steps"]]
+    assert first[k].startswith("o_") and not any(label.startswith("o_") for label in first[:k])
+    assert f"At step {k + 1} the backward pass reaches an attention head's output o" in out
+
+
+def test_explore_is_an_alternative_to_draw_check_and_training(capsys):
+    for other in ("--draw", "--check"):
+        with pytest.raises(SystemExit) as exc:
+            main(["gpt", "--explore", other])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and f"argument {other}: not allowed with argument --explore" in err
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
-"""`chainrule gpt`: train microgpt's transformer on real first names, sample names, check and draw it.
+"""`chainrule gpt`: train microgpt's transformer on real first names, sample names, check, draw and explore it.
 
     chainrule gpt                         # train 1,000 steps on the census first names, print 20 names
     chainrule gpt --data input.txt        # your own documents, one per line
     chainrule gpt --check                 # engine (fused), engine (elementary), matrices, central differences
     chainrule gpt --draw                  # the graph of a tiny GPT (4 tokens, n_embd 4, 1 head, 2 positions)
+    chainrule gpt --explore               # the same graph on the explorer page: step through its backward pass
     chainrule gpt --load out/gpt.json     # sample from a saved model (and draw its attention)
 
 Training writes into --out (default ./chainrule-out): gpt.json (the model, `nn.load` reads it) and
@@ -70,25 +71,59 @@ def check_model(seed: int) -> int:
     return _run(parser.parse_args(["gpt", "--check", "--seed", str(seed)]))
 
 
+def _tiny(args: argparse.Namespace):
+    """--draw's and --explore's GPT: the tiny one, its tokens, and a line saying what it is."""
+    from ..gpt_draw import TINY_DOCUMENT, tiny_gpt
+
+    model = tiny_gpt(args.seed)
+    tokens = model.tokens(TINY_DOCUMENT)
+    what = (
+        f"a tiny GPT (vocabulary {model.vocab_size}: {model.chars!r} and BOS; n_embd {model.n_embd}, "
+        f"{model.n_head} head, {model.n_layer} layer) on {TINY_DOCUMENT!r} cut to {len(tokens) - 1} positions"
+    )
+    return model, tokens, what
+
+
 def _draw(args: argparse.Namespace) -> int:
     from autograd import save
     from autograd.draw import FORMATS
 
-    from ..gpt_draw import TINY_DOCUMENT, graph, tiny_gpt
+    from ..gpt_draw import graph
 
-    model = tiny_gpt(args.seed)
-    tokens = model.tokens(TINY_DOCUMENT)
+    model, tokens, what = _tiny(args)
     g = graph(model, tokens, edge_labels=args.edge_labels)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     formats = [args.format] if args.format else ["svg", "png"]
     paths = [save(g, out / f"gpt-graph.{fmt}") for fmt in formats if fmt in FORMATS]
     print(
-        f"the graph of a tiny GPT (vocabulary {model.vocab_size}: {model.chars!r} and BOS; n_embd {model.n_embd}, "
-        f"{model.n_head} head, {model.n_layer} layer) on {TINY_DOCUMENT!r} cut to {len(tokens) - 1} positions, "
-        f"after one backward pass: {g.values} nodes, weights folded into their nodes (op Σwc), grouped by block"
+        f"the graph of {what}, after one backward pass: {g.values} nodes, weights folded into their nodes "
+        f"(op Σwc), a row of blocks per position (embedding, attention head, MLP), then the logits and J"
     )
     say_written(paths)
+    return 0
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from ..gpt_draw import attention_start, explore_page
+
+    model, tokens, what = _tiny(args)
+    page = explore_page(model, tokens)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = page.save(out / "gpt-explore.html")
+    start = attention_start(model.loss(tokens, mode="folded"))
+    print(
+        f"the explorer page of {what}: {page.nodes} nodes, {page.steps} backward steps, a row of blocks per "
+        f"position as --draw lays it out. The weights are folded into their nodes (op Σwc): the leaves are "
+        f'the embeddings e, and they are what "gradient step" moves (by −lr·∂J/∂e)'
+    )
+    say_written([path])
+    print(
+        f"open it in a browser. At step {start + 1} the backward pass reaches an attention head's output o "
+        f"(then o → α and v; α → s; s → q and k); this link opens there:"
+    )
+    print(f"  {path.resolve().as_uri()}#mode=backward&step={start}")
     return 0
 
 
@@ -103,6 +138,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--seed must be an integer ≥ 0, got {args.seed}")
     if args.draw:
         return _draw(args)
+    if args.explore:
+        return _explore(args)
     if args.check:
         return _check(args)
     from .. import gpt
@@ -152,7 +189,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     seconds = DEFAULT_STEPS * SECONDS_PER_STEP
     p = sub.add_parser(
         "gpt",
-        help="train microgpt's transformer on first names and sample names; --check, --draw",
+        help="train microgpt's transformer on first names and sample names; --check, --draw, --explore",
         description=(
             "microgpt's GPT (one layer, 4 heads, n_embd 16, block 16: 4,192 parameters) on chainrule's engine, "
             "trained on the 1990 US census first names (5,163 names, shipped in the `names` package; not "
@@ -197,6 +234,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="instead of training: draw a tiny GPT's graph (4 tokens, n_embd 4, 1 head, 2 positions; 175 nodes) "
         "into --out as gpt-graph.svg and .png",
+    )
+    what.add_argument(
+        "--explore",
+        action="store_true",
+        help="instead of training: the same tiny graph on the explorer page, gpt-explore.html in --out, to step "
+        "through its backward pass edge by edge in a browser",
     )
     p.add_argument("--no-numerical", action="store_true", help="--check without central differences (faster)")
     p.add_argument("--edge-labels", action="store_true", help="--draw: print each local derivative on its edge")
