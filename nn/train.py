@@ -18,8 +18,9 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 from autograd import Value
+from autograd.args import choice
 
-from .losses import get_loss, l2
+from .losses import LOSSES, get_loss, l2
 from .module import _NOT_SAMPLES, MLP, _seed
 from .optim import SGD, Optimizer
 
@@ -235,6 +236,8 @@ def fit(
         raise ValueError(f"fit: lam must be a finite number ≥ 0, got {lam!r}")
     if log is not None and not callable(log):
         raise TypeError(f"fit: log must be a function of one string (e.g. print), got {type(log).__name__}")
+    if not callable(loss):
+        choice(loss, "fit", "loss", LOSSES)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "loss")
     loss_fn = get_loss(loss)
     samples = [_sample(x, i) for i, x in enumerate(X)]

@@ -453,7 +453,44 @@ for name, make, error, match in [
         ValueError,
         "mse: sample 0 has 1 outputs but 2 targets",
     ),
-    ("mse: a string target", lambda: nn.mse([[v]], [["a"]]), TypeError, "mse: targets must be numbers, got str: 'a'"),
+    (
+        "mse: a string target",
+        lambda: nn.mse([[v]], [["a"]]),
+        TypeError,
+        "mse: targets must be a finite real number, got str: 'a'",
+    ),
+    (
+        "mse: a NaN target",
+        lambda: nn.mse([[v]], [[NAN]]),
+        ValueError,
+        "mse: targets must be a finite real number, got nan",
+    ),
+    ("mse of empty samples", lambda: nn.mse([[]], [[]]), ValueError, "mse: sample 0 has no outputs"),
+    (
+        "cross_entropy target 2",
+        lambda: nn.cross_entropy([[Value(0.5)]], [[2.0]]),
+        ValueError,
+        r"cross_entropy: targets must be in \[0, 1\] \(probabilities.*got 2.0",
+    ),
+    (
+        "cross_entropy from_logits 'yes'",
+        lambda: nn.cross_entropy([[v]], [[1.0]], from_logits="yes"),
+        TypeError,
+        "cross_entropy: from_logits must be True or False, got str",
+    ),
+    (
+        "softmax_cross_entropy target -1",
+        lambda: nn.softmax_cross_entropy([[v, v]], [[-1.0, 2.0]]),
+        ValueError,
+        r"softmax_cross_entropy: targets must be in \[0, 1\]",
+    ),
+    (
+        "one sample of 2 outputs passed flat, targets as one row",
+        lambda: nn.mse([v, v], [[1.0, 2.0]]),
+        ValueError,
+        r"mse: 2 samples of outputs but 1 targets \(a flat list of outputs is one output per sample; "
+        r".*pass \[outputs\]\)",
+    ),
     ("mse: a string as targets", lambda: nn.mse([[v]], "1"), ValueError, "mse: targets must be a list .*got str"),
     (
         "mse: a dict as outputs",
@@ -465,7 +502,7 @@ for name, make, error, match in [
         "mse: a string output",
         lambda: nn.mse([["x"]], [[1.0]]),
         TypeError,
-        "mse: outputs must be Values or numbers, got str",
+        "mse: outputs must be a real number, got str",
     ),
     (
         "mse: 2 samples, 1 target",
@@ -484,11 +521,11 @@ for name, make, error, match in [
         "l2 of a list of floats",
         lambda: nn.l2([1.0], 0.1, 1),
         TypeError,
-        r"l2: weights must be Values .*entry 0 is float",
+        r"l2: model_or_weights\[0\] must be a Value, got float",
     ),
-    ("l2 of a number", lambda: nn.l2(5, 0.1, 1), TypeError, "l2: pass a model or a list of weight Values, got int"),
-    ("l2 lam -1", lambda: nn.l2(model(), -1, 5), ValueError, "l2: lam must be a finite number ≥ 0, got -1"),
-    ("l2 lam 'a'", lambda: nn.l2(model(), "a", 5), TypeError, "l2: lam must be a number, got str"),
+    ("l2 of a number", lambda: nn.l2(5, 0.1, 1), TypeError, "l2: model_or_weights must be a list of Values, got int"),
+    ("l2 lam -1", lambda: nn.l2(model(), -1, 5), ValueError, "l2: lam must be a finite real number ≥ 0, got -1"),
+    ("l2 lam 'a'", lambda: nn.l2(model(), "a", 5), TypeError, "l2: lam must be a finite real number ≥ 0, got str"),
     (
         "l2 m 0",
         lambda: nn.l2(model(), 0.1, 0),
@@ -496,7 +533,12 @@ for name, make, error, match in [
         r"l2: m \(the number of samples\) must be an integer ≥ 1, got 0",
     ),
     ("l2 without lam and m", lambda: nn.l2([1.0]), TypeError, "missing 2 required positional arguments: 'lam' and 'm'"),
-    ("loss 'nope'", lambda: nn.get_loss("nope"), ValueError, "unknown loss 'nope'; valid names: mse, cross_entropy"),
+    (
+        "loss 'nope'",
+        lambda: nn.get_loss("nope"),
+        ValueError,
+        "get_loss: name \\(the loss\\) must be one of 'mse', 'cross_entropy', .*got str: 'nope'",
+    ),
 ]:
     bad(name, error, match)(lambda tmp, make=make: make())
 
@@ -568,7 +610,12 @@ for name, make, error, match in [
         ValueError,
         "batch_size must be an integer ≥ 1 or None, got 0",
     ),
-    ("fit loss 'nope'", lambda: nn.fit(model(), X10, y10, loss="nope"), ValueError, "unknown loss 'nope'"),
+    (
+        "fit loss 'nope'",
+        lambda: nn.fit(model(), X10, y10, loss="nope"),
+        ValueError,
+        "fit: loss must be one of 'mse'.*got str: 'nope'",
+    ),
     (
         "fit lam -1",
         lambda: nn.fit(model(), X10, y10, lam=-1),

@@ -194,7 +194,8 @@ def test_deltas_match_central_differences_through_the_biases():
     J.backward()
     for l, layer in enumerate(net.layers):
         biases = [n.b for n in layer.neurons]
-        num = numerical_grad(lambda: nn.cross_entropy([net(x) for x in X], Y), biases)
+        # ε = 1e-5: at 1e-6 the rounding of J (~1e-16/ε) already reaches the 1e-10 compared here
+        num = numerical_grad(lambda: nn.cross_entropy([net(x) for x in X], Y), biases, eps=1e-5)
         # summed over the m samples: each sample's trace has its own z nodes
         deltas = [sum(t.deltas()[l][j] for t in traces) for j in range(len(biases))]
         assert deltas == pytest.approx(num, rel=1e-7, abs=1e-10)

@@ -70,7 +70,7 @@ def test_l2_excludes_biases():
     assert R.data == pytest.approx(3.0 / 10 * sum(w * w for w in ws), rel=1e-14)
     assert len(R.parents) == 4 and all(p.label.startswith("w") for p in R.parents)
     assert R.local_grads == pytest.approx([3.0 * w / 5 for w in ws], rel=1e-14)
-    with pytest.raises(ValueError, match="lam must be a finite number ≥ 0"):
+    with pytest.raises(ValueError, match="l2: lam must be a finite real number ≥ 0, got -1.0"):
         nn.l2(net, -1.0, 5)
 
 
@@ -90,15 +90,19 @@ def test_shapes_are_checked():
         nn.mse(a, [[0, 1], [1, 0], [0, 0]])
     with pytest.raises(ValueError, match="mse: sample 1 has 2 outputs but 1 targets"):
         nn.mse(a, [[0, 1], [1]])
-    with pytest.raises(TypeError, match="targets must be numbers, got str"):
+    with pytest.raises(TypeError, match="mse: targets must be a finite real number, got str"):
         nn.mse(a, [["a", 1], [1, 0]])
     with pytest.raises(
-        ValueError, match="unknown loss 'l1'; valid names: mse, cross_entropy, hinge, softmax_cross_entropy"
+        ValueError, match="get_loss: name .* must be one of 'mse', 'cross_entropy', 'hinge', 'softmax_cross_entropy'"
     ):
         nn.get_loss("l1")
-    # one sample's list counts as m = 1; a flat list of m targets for K = 1
-    assert nn.mse([Value(0.5), Value(0.5)], [0.0, 1.0]).data == pytest.approx(0.25)
+    # a flat list of outputs is one output per sample (a one-output network's outputs): m = 2, K = 1,
+    # J = ((0.5 − 0)² + (0.5 − 1)²)/(2·2); one sample of K outputs is passed as [outputs]: m = 1
+    assert nn.mse([Value(0.5), Value(0.5)], [0.0, 1.0]).data == 0.125
+    assert nn.mse([[Value(0.5), Value(0.5)]], [[0.0, 1.0]]).data == 0.25
     assert nn.mse([[Value(0.5)], [Value(1.0)]], np.array([0.0, 1.0])).data == pytest.approx(0.0625)
+    # one Value: one sample of one output, its target a number or a list of one
+    assert nn.mse(Value(0.5), 1.5).data == nn.mse(Value(0.5), [1.5]).data == 0.5
 
 
 # ---------------------------------------------------------------- optimizers by hand
