@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 
@@ -209,13 +210,27 @@ def test_roll_and_unroll():
         ("train_matrix", {"method": "BFGS"}, ValueError, "method"),
         ("train_scalar", {"epochs": 0}, ValueError, "epochs"),
         ("train_scalar", {"lr": 0.0}, ValueError, "lr"),
-        ("train_scalar", {"batch_size": 2.5}, ValueError, "batch_size"),
+        ("train_scalar", {"batch_size": 2.5}, TypeError, "batch_size"),
         ("train_scalar", {"seed": -3}, ValueError, "seed"),
+        ("train_scalar", {"lr": "0.1"}, TypeError, "lr"),
+        ("train_scalar", {"lr": math.nan}, ValueError, "lr"),
+        ("train_scalar", {"check": "no"}, TypeError, "check"),
     ],
 )
 def test_training_bad_arguments(data, train, kwargs, error, words):
-    with pytest.raises(error, match=words):
+    with pytest.raises(error, match=f"{train}: {words}"):
         getattr(digits, train)(data, **kwargs)
+
+
+def test_train_scalar_stops_at_the_first_non_finite_cost(data):
+    # Adam's steps are ~lr whatever the gradient: at lr = 1e300 the weights reach ±1e300 in one step and the
+    # penalty λ/(2M)Σw² overflows (it used to end with cost NaN and 10% accuracy, without a word)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"train_scalar: the cost is inf at epoch 1, batch 2 of 45; the steps diverged: try a smaller learning "
+        r"rate than lr=1e\+300",
+    ):
+        digits.train_scalar(data, epochs=1, lr=1e300, check=False)
 
 
 def test_training_needs_the_digits():
