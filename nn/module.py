@@ -356,8 +356,8 @@ class MLP(Module):
     activation: of the hidden layers ("sigmoid", "tanh", "relu", "linear"); output_activation:
     of the last layer, None for the same. init: "uniform" (in [−ε, ε], ε = √6/√(s_l + s_{l+1})
     unless `epsilon` is given, drawn from `random.Random(seed)`) or "debug" (the course's sin
-    initialization). Calling the network on one sample returns the output layer's Values — always
-    a list.
+    initialization). Calling the network on one sample returns the output layer's Values: a list
+    of K, or the Value itself when K = 1 (as micrograd's MLP does).
 
     With the "linear" activation a = z, and no node is added for it: the neuron's a IS its z node
     (labelled z_j^(l)), so the graph has no identity nodes and `trace.a[l][j] is trace.z[l][j]`.
@@ -425,8 +425,11 @@ class MLP(Module):
                 v.label = label
         return xs
 
-    def __call__(self, x: Sequence[float | Value], *, constant_inputs: bool = False) -> list[Value]:
-        """The output layer's activations for one sample (a list, even with one output).
+    def __call__(self, x: Sequence[float | Value], *, constant_inputs: bool = False) -> Value | list[Value]:
+        """The output layer's activations for one sample: the list of K Values, or with one output
+        (K = 1) that Value itself, as micrograd's MLP returns it — so `model(x).data` works and
+        `[model(x) for x in X]` is a list of Values, which every loss takes as one output per sample.
+        (`trace(x).output` stays a list.)
 
         `constant_inputs=True` takes x as plain numbers that stay out of the graph: no x_i nodes,
         and the first layer's z nodes have only weights and biases as parents. The outputs and
@@ -445,7 +448,7 @@ class MLP(Module):
             rest = self.layers
         for layer in rest:
             out = layer._call(out)  # each layer's output has the next layer's width
-        return out
+        return out[0] if len(out) == 1 else out
 
     def trace(self, x: Sequence[float | Value]) -> Trace:
         """A forward pass that keeps every layer's z and a nodes (see `Trace`)."""

@@ -420,7 +420,7 @@ def _(tmp):
     layer = nn.Layer(np.int64(2), np.int16(3), seed=np.int64(1))
     assert (layer.nin, layer.nout) == (2, 3) and len(layer([0.5, 0.5])) == 3
     assert nn.Neuron(np.int64(4), seed=np.uint8(2)).nin == 4
-    assert draw(m([0.1, 0.2])[0], precision=np.int64(3)).values > 0
+    assert draw(m([0.1, 0.2]), precision=np.int64(3)).values > 0
 
 
 for name, sample, error, match in [
@@ -439,7 +439,7 @@ for name, sample, error, match in [
 @fine("a NumPy array as a sample")
 def _(tmp):
     m = model()
-    assert m(np.array([0.5, -0.2]))[0].data == m([0.5, -0.2])[0].data
+    assert m(np.array([0.5, -0.2])).data == m([0.5, -0.2]).data
 
 
 # ================================================================ losses

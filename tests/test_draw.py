@@ -361,7 +361,7 @@ def test_a_plain_expression_with_an_x_is_not_grouped_into_layers():
     J = nn.mse([net([0.3, -0.2])], [[0.5]])
     assert len(groups_of(render(draw(J)), "cluster")) == 3
     # a network with a node of the user's own label is not grouped on a guess, unless asked
-    out = net([0.3, -0.2])[0]
+    out = net([0.3, -0.2])  # one output: the Value itself
     extra = out * 2.0
     extra.label = "score"
     assert not groups_of(render(draw(extra)), "cluster")
@@ -373,7 +373,7 @@ def test_a_plain_expression_with_an_x_is_not_grouped_into_layers():
 
 def test_the_guard_names_the_size_and_what_to_do():
     net = nn.MLP(4, [16, 16, 1], fused=False)
-    out = net([0.1, 0.2, 0.3, 0.4])[0]
+    out = net([0.1, 0.2, 0.3, 0.4])
     n = len(topological_order(out))
     assert n > 1000
     with pytest.raises(ValueError) as exc:

@@ -97,11 +97,16 @@ def test_reprs():
     assert repr(nn.Layer(3, 2, "relu")) == "Layer(3 → 2, relu)"
 
 
-def test_calls_always_return_lists():
+def test_a_one_output_network_returns_the_value_itself_as_micrograds_does():
     net = nn.MLP(3, [4, 1])
     out = net([1.0, 2.0, 3.0])
-    assert isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value)
-    assert isinstance(net.layers[0]([Value(1.0)] * 3), list)
+    assert isinstance(out, Value) and out.label == "a_1^(3)"
+    assert out.data == net.trace([1.0, 2.0, 3.0]).output[0].data
+    assert net([1.0, 2.0, 3.0], constant_inputs=True).data == out.data
+    two = nn.MLP(3, [4, 2])([1.0, 2.0, 3.0])
+    assert isinstance(two, list) and len(two) == 2  # K > 1: the list of K Values
+    # layers and traces stay lists: a layer of one neuron is still a layer
+    assert isinstance(net.layers[1]([Value(1.0)] * 4), list) and isinstance(net.trace([1, 2, 3]).output, list)
 
 
 def test_zero_grad():

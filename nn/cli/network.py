@@ -130,10 +130,10 @@ def network_from_args(args: argparse.Namespace) -> Network:
     if args.no_backward:
         if highlight is not None:
             raise ValueError("--highlight colours the paths to the loss J: drop --no-backward")
-        if len(out) != 1:
+        if isinstance(out, list):
             raise ValueError(f"--no-backward draws a single output, but the network has {len(out)}: drop --no-backward")
-        return Network(mlp, out[0], None)
-    root = mse([out], [target])
+        return Network(mlp, out, None)  # a one-output network returns the Value itself
+    root = mse([out], [target])  # one sample: [a Value] (one output) or [a list of K]
     root.backward()
     return Network(mlp, root, highlight)
 
