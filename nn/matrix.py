@@ -24,17 +24,20 @@ a − y is computed as (1 − y)σ(z) − yσ(−z), so a − 1 keeps its digits
 cross-entropy takes the output layer's a as logits and is exact at any of them. A term whose
 target weight is 0 adds nothing (0 · log 0 = 0). The engine's losses do the same (`nn.losses`).
 
-What it is not: connected to `autograd`. This module imports nothing from the engine, so that
-agreement between the two (see `nn.crosscheck`) is evidence, not a tautology.
+What it is not: connected to `autograd`'s engine. This module imports nothing from it, so that
+agreement between the two (see `nn.crosscheck`) is evidence, not a tautology — only the argument
+checkers every module shares (`autograd.args`, which import nothing of the node either), so a bad
+argument is named the same way here: `random_thetas: epsilon must be a finite real number > 0`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
+
+from autograd.args import integer, real
 
 from .init import debug_matrix
 
@@ -308,20 +311,13 @@ def _regularization(thetas: list[np.ndarray], lam: float, m: int) -> float:
     return lam / (2 * m) * sum(float(np.sum(T[:, 1:] ** 2)) for T in thetas)
 
 
-def _check_lam(lam: float) -> float:
-    lam = float(lam)
-    if not lam >= 0.0 or not np.isfinite(lam):
-        raise ValueError(f"lam must be a finite number ≥ 0, got {lam!r}")
-    return lam
-
-
-def _evaluate(thetas, X, Y, activation, output_activation, loss, lam):
+def _evaluate(thetas, X, Y, activation, output_activation, loss, lam, where: str):
     """Checked inputs, the forward pass, the regularized cost J and δ^(L)."""
     thetas = _check_thetas(thetas)
     _activation(activation)
     output_activation = _activation(output_activation or activation, "output_activation")
     _loss(loss)
-    lam = _check_lam(lam)
+    lam = real(lam, where, "lam", low=0.0)
     X = _check_X(X, thetas)
     m = X.shape[0]
     Y = _check_Y(Y, m, thetas[-1].shape[0])
@@ -339,7 +335,7 @@ def cost(
     z^(L), exact at any z (see the module doc). ValueError for shapes that do not match, non-finite
     entries, an unknown activation or loss, λ < 0, or targets outside [0, 1] for a cross-entropy.
     """
-    return _evaluate(thetas, X, Y, activation, output_activation, loss, lam)[4]
+    return _evaluate(thetas, X, Y, activation, output_activation, loss, lam, "cost")[4]
 
 
 def backprop(
@@ -350,7 +346,7 @@ def backprop(
     δ^(L) = (a^(L) − y)/m for a sigmoid output with the cross-entropy (the course's form, exact at
     saturation), ∂J/∂a ⊙ g′(z^(L)) for the other pairs. The arguments and errors are `cost`'s.
     """
-    thetas, lam, m, fw, J, delta = _evaluate(thetas, X, Y, activation, output_activation, loss, lam)
+    thetas, lam, m, fw, J, delta = _evaluate(thetas, X, Y, activation, output_activation, loss, lam, "backprop")
     L = len(thetas)
     deltas: list[np.ndarray] = [None] * L
     grads: list[np.ndarray] = [None] * L
@@ -374,7 +370,9 @@ def backprop(
 
 
 def numerical_gradients(thetas, X, Y, eps: float = 1e-4, **kwargs) -> list[np.ndarray]:
-    """∂J/∂Θ by central differences, (J(Θ + ε) − J(Θ − ε)) / 2ε, one entry at a time (the course's ε)."""
+    """∂J/∂Θ by central differences, (J(Θ + ε) − J(Θ − ε)) / 2ε, one entry at a time (the course's ε).
+    `kwargs` are `cost`'s; eps must be a finite number > 0."""
+    eps = real(eps, "numerical_gradients", "eps", low=0.0, low_open=True)
     thetas = [T.copy() for T in _check_thetas(thetas)]
     grads = []
     for T in thetas:
@@ -429,11 +427,11 @@ def train(
     loss: str = "mse",
     lam: float = 0.0,
 ) -> tuple[list[np.ndarray], list[float]]:
-    """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step."""
-    if not lr > 0.0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
+    """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step.
+    lr: a finite number > 0, epochs an integer ≥ 1 (TypeError/ValueError naming them)."""
+    lr = real(lr, "train", "lr", low=0.0, low_open=True)
+    epochs = integer(epochs, "train", "epochs")
+    lam = real(lam, "train", "lam", low=0.0)
     thetas = [T.copy() for T in _check_thetas(thetas)]  # never the caller's arrays
     history = []
     for _ in range(epochs):
@@ -450,15 +448,19 @@ MAX_ENTRIES = 10_000_000
 
 def debug_thetas(sizes: Sequence[int], max_entries: int = MAX_ENTRIES) -> list[np.ndarray]:
     """Θ's for layer sizes [s_1, s_2, …] from the course's deterministic sin initialization."""
-    _check_sizes(sizes, max_entries)
+    sizes = _check_sizes(sizes, max_entries, "debug_thetas")
     return [np.array(debug_matrix(s_out, s_in)) for s_in, s_out in zip(sizes, sizes[1:])]
 
 
 def random_thetas(
     sizes: Sequence[int], seed: int = 0, epsilon: float | None = None, max_entries: int = MAX_ENTRIES
 ) -> list[np.ndarray]:
-    """Θ's uniform in [−ε, ε], ε = √6/√(s_l + s_{l+1}) unless given, from `default_rng(seed)`."""
-    _check_sizes(sizes, max_entries)
+    """Θ's uniform in [−ε, ε], ε = √6/√(s_l + s_{l+1}) unless given (a finite number > 0), from
+    `default_rng(seed)` (seed an integer ≥ 0)."""
+    sizes = _check_sizes(sizes, max_entries, "random_thetas")
+    seed = integer(seed, "random_thetas", "seed", low=0)
+    if epsilon is not None:
+        epsilon = real(epsilon, "random_thetas", "epsilon", low=0.0, low_open=True)
     rng = np.random.default_rng(seed)
     out = []
     for s_in, s_out in zip(sizes, sizes[1:]):
@@ -467,17 +469,16 @@ def random_thetas(
     return out
 
 
-def _check_sizes(sizes: Sequence[int], max_entries: int = MAX_ENTRIES) -> None:
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least 2 layers, got {list(sizes)!r}")
-    for k, s in enumerate(sizes):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise ValueError(f"layer size sizes[{k}] must be an integer ≥ 1, got {s!r}")
-    if isinstance(max_entries, bool) or not isinstance(max_entries, Integral) or max_entries < 1:
-        raise ValueError(f"max_entries must be an integer ≥ 1, got {max_entries!r}")
-    entries = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))  # exact: Python ints
+def _check_sizes(sizes: Sequence[int], max_entries: int, where: str) -> list[int]:
+    """The layer sizes as ints ≥ 1 (at least two of them), their Θ's within `max_entries` entries."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError(f"{where}: sizes must list at least 2 layer sizes, e.g. [3, 5, 3], got {sizes!r:.60}")
+    sizes = [integer(s, where, f"sizes[{k}] (a layer size)") for k, s in enumerate(sizes)]
+    max_entries = integer(max_entries, where, "max_entries")
+    entries = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))  # exact: Python ints
     if entries > max_entries:
         raise ValueError(
-            f"sizes {list(map(int, sizes))} make {entries:,} Θ entries, more than max_entries={max_entries:,} "
+            f"{where}: sizes {sizes} make {entries:,} Θ entries, more than max_entries={max_entries:,} "
             f"({entries * 8 / 1e9:.3g} GB of floats): use smaller layers, or pass max_entries={entries} to make them"
         )
+    return sizes

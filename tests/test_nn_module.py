@@ -38,7 +38,7 @@ def test_uniform_matrix_bounds_seed_and_default_epsilon():
     flat = [v for row in a for v in row]
     assert max(abs(v) for v in flat) <= eps and max(abs(v) for v in flat) > 0.9 * eps
     assert all(abs(v) <= 0.01 for row in uniform_matrix(3, 2, random.Random(0), epsilon=0.01) for v in row)
-    with pytest.raises(ValueError, match="epsilon must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"uniform_matrix: epsilon \(or None\) must be a finite real number > 0"):
         uniform_matrix(3, 2, random.Random(0), epsilon=0.0)
     with pytest.raises(ValueError, match="fan_in must be an integer ≥ 1"):
         uniform_matrix(3, 0, random.Random(0))
@@ -240,15 +240,15 @@ def test_bad_input():
         nn.MLP(2, [1], "softplus")
     with pytest.raises(ValueError, match="unknown output_activation 'soft'"):
         nn.MLP(2, [1], output_activation="soft")
-    with pytest.raises(ValueError, match="nin .* must be an integer ≥ 1, got 0"):
+    with pytest.raises(ValueError, match="MLP: nin .* must be an integer ≥ 1, got 0"):
         nn.MLP(0, [1])
-    with pytest.raises(ValueError, match=r"layer size nouts\[1\] must be an integer ≥ 1, got 0"):
+    with pytest.raises(ValueError, match=r"MLP: nouts\[1\] \(a layer size\) must be an integer ≥ 1, got 0"):
         nn.MLP(2, [3, 0])
     with pytest.raises(ValueError, match="nouts must be a non-empty list"):
         nn.MLP(2, [])
     with pytest.raises(ValueError, match="unknown init 'zeros'; valid names: uniform, debug"):
         nn.MLP(2, [1], init="zeros")
-    with pytest.raises(ValueError, match="weights: expected 3 numbers, got 2"):
+    with pytest.raises(ValueError, match="Neuron: weights: expected 3 numbers, got 2"):
         nn.Neuron(3, weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="expected 3 inputs, got 1"):
         nn.Neuron(3)([1.0])

@@ -147,7 +147,7 @@ def test_adam_second_step_by_hand_shows_the_bias_correction():
 
 
 def test_optimizer_bad_input():
-    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+    with pytest.raises(ValueError, match="SGD: lr must be a finite real number > 0"):
         nn.SGD([Value(1.0)], lr=0)
     with pytest.raises(ValueError, match="no parameters to optimize"):
         nn.Adam([], lr=0.1)
@@ -421,9 +421,9 @@ def test_xor_labels_follow_the_signs():
 
 
 def test_data_bad_input():
-    with pytest.raises(ValueError, match="n must be an integer ≥ 2"):
+    with pytest.raises(ValueError, match=r"moons: n \(the number of samples\) must be an integer ≥ 2"):
         nn.data.moons(1)
-    with pytest.raises(ValueError, match="noise must be a finite number ≥ 0, got -1"):
+    with pytest.raises(ValueError, match="circles: noise must be a finite real number ≥ 0, got -1"):
         nn.data.circles(10, noise=-1)
 
 
