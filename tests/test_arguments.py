@@ -127,6 +127,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     **{("train_matrix", p): COUNT for p in ("hidden", "iterations", "every")},
     ("train_matrix", "lam"): NONNEGATIVE,
     ("train_matrix", "seed"): SEED,
+    ("train_matrix", "tolerance"): POSITIVE,
     **{("train_scalar", p): COUNT for p in ("hidden", "epochs", "batch_size")},
     ("train_scalar", "lam"): NONNEGATIVE,
     ("train_scalar", "lr"): POSITIVE,
