@@ -22,7 +22,7 @@ over the M training images, starting from the same Θ's (the course's uniform [�
 What it is not: a digit recognizer to rely on (1,797 small images; 97% is the course's level).
 BLAS runs on one thread while training: on these small matrices its threads only wait on each
 other, and on a busy machine they made L-BFGS-B ~8× slower here. Needs the `digits` extra
-(scikit-learn, SciPy): `pip install 'chainrule[digits]'`.
+(scikit-learn, SciPy): `pip install '.[digits]'` in the chainrule checkout.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -449,3 +450,11 @@ def test_fit_pauses_the_cyclic_gc_and_always_restores_it():
     with pytest.raises(RuntimeError, match="boom"):
         nn.fit(nn.MLP(2, [1]), X, y, loss=broken, epochs=1, progress=False)
     assert gc.isenabled()
+
+
+def test_the_readmes_own_training_loop_runs_and_prints_what_it_says(capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Your own training loop.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile("import nn\n" + block, "README", "exec"), {})
+    said = block.strip().splitlines()[-1].split("# ", 1)[1]
+    assert capsys.readouterr().out.strip() == said
