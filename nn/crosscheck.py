@@ -25,13 +25,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from autograd.args import flag, integer, real, sequence
+from autograd.args import flag, integer, real
 
 from . import losses as engine_losses
 from . import matrix
 from .convert import grads_from_mlp, mlp_from_thetas, thetas_from_mlp
 from .data import _rng
-from .init import debug_matrix
+from .init import debug_matrix, layer_sizes
 from .module import MLP
 
 __all__ = [
@@ -141,8 +141,7 @@ def make_report(
 def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random inputs in [−1, 1] and targets that suit the loss (0/1, ±1, one-hot or in [0, 1]):
     X m × s_1, Y m × K for sizes [s_1, …, K]. m and seed integers (≥ 1, ≥ 0)."""
-    sizes = sequence(sizes, "sample_batch", "sizes")
-    sizes = [integer(s, "sample_batch", f"sizes[{k}] (a layer size)") for k, s in enumerate(sizes)]
+    sizes = layer_sizes(sizes, "sample_batch")
     m = integer(m, "sample_batch", "m (the number of samples)")
     rng = _rng(seed, "sample_batch")
     k = sizes[-1]
@@ -185,11 +184,7 @@ def check_size(sizes: Sequence[int], m: int, max_parameters: int = MAX_PARAMETER
 
 def _check_size(where: str, sizes: Sequence[int], m: int, max_parameters: int) -> int:
     max_parameters = integer(max_parameters, where, "max_parameters")
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-        raise ValueError(
-            f"{where}: sizes must be a list of at least two layer sizes, e.g. [3, 5, 3], got {sizes!r:.60}"
-        )
-    sizes = [integer(n, where, f"sizes[{k}] (a layer size)") for k, n in enumerate(sizes)]
+    sizes = layer_sizes(sizes, where)
     m = integer(m, where, "m (the number of samples)")
     count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     shown = ",".join(map(str, sizes))

@@ -38,13 +38,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from autograd.args import choice, flag, integer, real, sequence
+from autograd.args import choice, flag, integer, real
 from autograd.files import write_atomically
 
 from . import matrix
 from .convert import grads_from_mlp, mlp_from_thetas, thetas_from_mlp
 from .crosscheck import Report, make_report
 from .data import Digits, _require
+from .init import layer_sizes
 from .losses import cross_entropy, l2
 from .module import MLP
 from .optim import Adam
@@ -137,8 +138,7 @@ def unroll(thetas: Sequence[np.ndarray]) -> np.ndarray:
 
 def roll(vector: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     """`unroll` undone: Θ^(l) of shape s_{l+1} × (s_l + 1) for layer sizes [s_1, s_2, …] (views, no copy)."""
-    sizes = sequence(sizes, "roll", "sizes")
-    sizes = [integer(s, "roll", f"sizes[{k}] (a layer size)") for k, s in enumerate(sizes)]
+    sizes = layer_sizes(sizes, "roll")
     vector = np.asarray(vector, dtype=float)
     shapes = [(s_out, s_in + 1) for s_in, s_out in zip(sizes, sizes[1:])]
     want = sum(r * c for r, c in shapes)

@@ -20,10 +20,20 @@ import random
 
 from autograd.args import integer, real
 
-__all__ = ["default_epsilon", "uniform_matrix", "debug_matrix", "MAX_ENTRIES"]
+__all__ = ["default_epsilon", "uniform_matrix", "debug_matrix", "layer_sizes", "MAX_ENTRIES"]
 
 MAX_ENTRIES = 10_000_000
 """The default `max_entries` of the initializers: 10⁷ Python floats are about 300 MB as lists."""
+
+
+def layer_sizes(sizes: object, where: str) -> list[int]:
+    """A network's layer sizes [s_1, s_2, …] as ints ≥ 1, at least two of them (NumPy integers too);
+    TypeError/ValueError naming `where` and the size otherwise."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError(
+            f"{where}: sizes must be a list of at least two layer sizes, e.g. [3, 5, 3], got {sizes!r:.60}"
+        )
+    return [integer(s, where, f"sizes[{k}] (a layer size)") for k, s in enumerate(sizes)]
 
 
 def _check_sizes(where: str, fan_out: int, fan_in: int) -> tuple[int, int]:

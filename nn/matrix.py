@@ -39,7 +39,7 @@ import numpy as np
 
 from autograd.args import integer, real
 
-from .init import debug_matrix
+from .init import debug_matrix, layer_sizes
 
 __all__ = [
     "ACTIVATIONS",
@@ -471,9 +471,7 @@ def random_thetas(
 
 def _check_sizes(sizes: Sequence[int], max_entries: int, where: str) -> list[int]:
     """The layer sizes as ints ≥ 1 (at least two of them), their Θ's within `max_entries` entries."""
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-        raise ValueError(f"{where}: sizes must list at least 2 layer sizes, e.g. [3, 5, 3], got {sizes!r:.60}")
-    sizes = [integer(s, where, f"sizes[{k}] (a layer size)") for k, s in enumerate(sizes)]
+    sizes = layer_sizes(sizes, where)
     max_entries = integer(max_entries, where, "max_entries")
     entries = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))  # exact: Python ints
     if entries > max_entries:
