@@ -81,9 +81,9 @@ def real(
     """
     bounds = _bound_words(low, high, low_open, high_open)
     wanted = ("a finite real number" if finite else "a real number") + (f" {bounds}" if bounds else "")
-    if type(x) is float:  # the usual case first: this runs on hot paths
+    if type(x) is float:  # the usual cases first, without an ABC check: this runs on hot paths
         f = x
-    elif isinstance(x, bool) or not isinstance(x, Real):
+    elif type(x) is not int and (isinstance(x, bool) or not isinstance(x, Real)):
         raise TypeError(f"{where}: {name} must be {wanted}, got {describe(x)}")
     else:
         try:

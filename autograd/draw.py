@@ -1,19 +1,33 @@
 """Drawing the computation graph with graphviz.
 
-What it is: `draw(root)` returns a `graphviz.Digraph` in which every Value is a box showing its
-label, data and grad, every op is a small node of its own, and every edge parent → op carries
-the local derivative ∂child/∂parent stored on the child. `highlight=leaf` colours each
-chain-rule path from that leaf to the root (blue, orange, … as in Jordan's post) and lists the path
-products in a legend at the top whose sum is ∂root/∂leaf. Networks built by `nn` are grouped by
-layer, read from their labels (x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J): a cluster per layer
-l holding its z's and a's (or the inputs x) and the weights of Θ^(l) that leave it, so the layers
-sit side by side as in the diagrams of Jordan's post. `save()` writes SVG, PNG or PDF atomically. In
-Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind the
-rounded numbers (tooltips). Labels and op names are shown literally: graphviz's escapes (\\N,
-\\G, \\L) are not expanded, and control characters are written out (NUL as \\x00).
+What it is: `draw(root)` returns a `graphviz.Digraph` in which every Value is a two-line box —
+its name and its op on the first line, its data and its grad on the second — and every edge
+parent → child carries the local derivative ∂child/∂parent stored on the child. `highlight=leaf`
+colours each chain-rule path from that leaf to the root (blue, orange, … as in Jordan's post) and
+lists the path products in a legend at the top whose sum is ∂root/∂leaf. `groups` draws nodes of
+your choosing inside a titled box each (a layer of a network: `nn.layout(root)` gives nn's), and
+`columns` lines nodes up in one column in the order given. `save()` writes SVG, PNG or PDF
+atomically. In Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind
+the rounded numbers (tooltips). The explorer page (`explore.py`) is laid out from the same boxes.
+
+`draw` takes a few steps, each a function below, in this order:
+
+    _check_graph   the arguments, the size guard and the labels (≤ 1,000 characters, no lone surrogate)
+    node_names     a distinct name for every node: its label (pretty-printed when it is a math name),
+                   or one made from its op and its place ("prod₁", "const₂")
+    _highlight     the colours of the paths of the highlighted node
+    _new_graph     the layout options (rankdir, fonts, spacing)
+    _add_nodes     a box per Value (`_box`), an edge per parent (`_edge_attrs`)
+    _add_groups    the groups' boxes
+    _add_columns   the columns, each in its order
+    _caption       "grads not computed" and the legend of the highlighted paths
+
+Numbers are written in one format everywhere (here and on the explorer page): `number(x)` is
+Python's `{x:.4g}` with a true minus sign, −1.2e−05; a tooltip carries the full float.
 
 What it is not: a layout engine. Graphviz's `dot` does the layout, and a graph of thousands of
-nodes would take it minutes; `draw` refuses graphs above `max_nodes` and says what to do.
+nodes would take it minutes; `draw` refuses graphs above `max_nodes` and says what to do. Nor does
+it know anything of `nn`: a network's layers reach it as `groups`.
 """
 
 from __future__ import annotations
@@ -21,28 +35,156 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Mapping
-from numbers import Integral
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from .args import describe, integer, text
 from .files import write_atomically
 from .graph import topological_order
+from .paths import Path as ChainPath
 from .paths import chain_paths, count_paths
 from .value import Value
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw", "save", "Graph", "PALETTE", "FORMATS"]  # noqa: F822 (Graph: made on first use)
+__all__ = [  # noqa: F822 (Graph: made on first use)
+    "draw",
+    "save",
+    "Graph",
+    "PALETTE",
+    "FORMATS",
+    "MAX_LABEL",
+    "number",
+    "pretty_label",
+    "node_names",
+]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 """Path colours: blue and orange first, as Jordan's post colours the two paths of θ₁₁⁽¹⁾."""
 
 FORMATS = ("svg", "png", "pdf")
 
-# name_sub^(sup): x_1, w_2,1^(1), b_1^(1), z_1^(2), a_2^(3)
-_LABEL = re.compile(r"^(?P<base>[^_^]+)(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)\))?$")
+MAX_LABEL = 1000
+"""The longest label `draw` and `explore` accept (dot itself breaks on labels of ~16,000 characters)."""
+
+SHOWN_LABEL = 24
+"""A label longer than this is cut in its box (…); the tooltip and the explorer's panel show it whole."""
+
+GRAD_COLOUR = "#a0461f"  # the grad in every box, on the page too (explore.css)
+OP_COLOUR = "#6b7280"
+
+# ---------------------------------------------------------------- numbers and names
+
+
+def number(x: float, precision: int = 4) -> str:
+    """`x` to `precision` significant digits with a true minus sign: −0.001838, −1.2e−05, inf, nan."""
+    return f"{x:.{precision}g}".replace("-", "−")
+
+
+def full(x: float) -> str:
+    """Every digit of `x` (its repr), with a true minus sign."""
+    return repr(x).replace("-", "−")
+
+
+# A math name: one letter (x, θ, ℓ; an accent such as x̂'s may follow it, and a prime), then optionally
+# _ and digits or commas (the subscript), then optionally ^( digits, dots or commas ) (the superscript):
+# x, x_1, w_2,1^(1), θ', a_2^(3), α_2,1^(1.1) (a GPT's layer 1, head 1). Anything else is shown as it is
+# written: snake_case words (hidden_layer_1_out, attn_1,2^(1)) are never split.
+_MATH_NAME = re.compile(
+    r"(?P<base>[^\W\d_][\u0300-\u036f]*['′]?)(?:_(?P<sub>[0-9]+(?:,[0-9]+)*))?(?:\^\((?P<sup>[0-9]+(?:[.,][0-9]+)*)\))?"
+)
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789().", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾·")
+
+
+def _math_name(label: str) -> re.Match | None:
+    return _MATH_NAME.fullmatch(label)
+
+
+def pretty_label(label: str) -> str:
+    """A math name in Unicode sub- and superscripts (w_1,1^(1) → w₁₁⁽¹⁾); any other label unchanged.
+
+    The comma between one-digit indices is dropped (w₁₁⁽¹⁾, as in Jordan's post) and kept between
+    longer ones (w₁₂,₃⁽²⁾).
+    """
+    m = _math_name(label)
+    if not m:
+        return label
+    out = m["base"].replace("'", "′")
+    if m["sub"] is not None:
+        parts = m["sub"].split(",")
+        out += ("" if all(len(p) == 1 for p in parts) else ",").join(p.translate(_SUB) for p in parts)
+    if m["sup"] is not None:
+        out += f"({m['sup']})".translate(_SUP)
+    return out
+
+
+def _label_html(label: str) -> str:
+    """A label for a graphviz HTML label: a math name with <SUB> and <SUP>, else the text, cut at SHOWN_LABEL."""
+    m = _math_name(label)
+    if not m:
+        return _html(label if len(label) <= SHOWN_LABEL else label[: SHOWN_LABEL - 1] + "…")
+    out = _html(m["base"].replace("'", "′"))
+    if m["sub"] is not None:
+        out += f"<SUB>{m['sub']}</SUB>"
+    if m["sup"] is not None:
+        out += f"<SUP>({m['sup']})</SUP>"
+    return out
+
+
+# What an unlabelled node is called: a word for its op, numbered in topological order (prod₁, prod₂).
+_OP_WORDS = {"": "const", "+": "sum", "-": "diff", "*": "prod", "/": "quot", "**": "pow", "**n": "pow"}
+
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A distinct name for each node of `order`: its pretty label (numbered #1, #2 … where labels
+    repeat), or, unlabelled, a word for its op numbered among the nodes of that word (prod₁, const₂)."""
+    pretty = [pretty_label(v.label) if v.label else None for v in order]
+    repeats = {p for p in pretty if p is not None and pretty.count(p) > 1} if len(set(pretty)) < len(pretty) else set()
+    seen: dict[str, int] = {}
+    names: list[str | None] = []
+    for p in pretty:
+        if p in repeats:
+            seen[p] = seen.get(p, 0) + 1
+            p = f"{p}#{seen[p]}"
+        names.append(p)
+    taken = {n for n in names if n is not None}
+    counters: dict[str, int] = {}
+    for i, v in enumerate(order):
+        if names[i] is not None:
+            continue
+        word = _OP_WORDS.get(getattr(v.op, "kind", str(v.op)), str(v.op))
+        while True:
+            counters[word] = counters.get(word, 0) + 1
+            name = f"{word}{str(counters[word]).translate(_SUB)}"
+            if name not in taken:
+                break
+        taken.add(name)
+        names[i] = name
+    return names  # type: ignore[return-value]
+
+
+def _visible(text: object) -> str:
+    """`text` as a str with control characters written out (NUL → \\x00): dot refuses them in a label."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _html(text: object) -> str:
+    """Text for a graphviz HTML label, shown literally: dot expands \\N, \\G, \\L even there."""
+    return html.escape(_visible(text)).replace("\\", "\\\\")
+
+
+def _tip(text: object) -> str:
+    """Text for a tooltip, shown literally (dot unescapes a tooltip's backslashes twice)."""
+    return _visible(text).replace("\\", "\\\\\\\\")
+
+
+# ---------------------------------------------------------------- graphviz, imported on first use
 
 
 def _graphviz():
@@ -88,86 +230,279 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _visible(text: object) -> str:
-    """`text` as a str with control characters written out (NUL → \\x00): dot refuses them in a label."""
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+# ---------------------------------------------------------------- step 1: the arguments and the graph
 
 
-def _html(text: object) -> str:
-    """Text for a graphviz HTML label, shown literally: dot expands \\N, \\G, \\L even there."""
-    return html.escape(_visible(text)).replace("\\", "\\\\")
+def _check_graph(
+    where: str,
+    root: object,
+    max_nodes: object,
+    groups: object = None,
+    columns: object = None,
+    precision: object = 4,
+) -> list[Value]:
+    """The graph below `root` in topological order, after checking what `draw` and `explore` share:
+    root, max_nodes (the size guard), groups, columns, precision, and every label."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
+    max_nodes = integer(max_nodes, where, "max_nodes")
+    integer(precision, where, "precision", high=17)
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order):,} nodes (Values), more than "
+            f"max_nodes={max_nodes}, and graphviz would take very long to lay it out: draw a smaller "
+            f"network or a single sample, use fused neurons (nn.MLP(..., fused=True): one z and one a "
+            f"node per neuron), or pass max_nodes={len(order)}"
+        )
+    for i, v in enumerate(order):
+        if v.label is not None:
+            text(v.label, where, f"the label of node v{i}", max_length=MAX_LABEL)
+    if groups is not None:
+        if not isinstance(groups, Mapping):
+            raise TypeError(f"{where}: groups must be a mapping Value → group name, got {type(groups).__name__}")
+        for v, name in groups.items():
+            if not isinstance(v, Value):
+                raise TypeError(f"{where}: groups' keys must be Values, got {type(v).__name__}")
+            text(name, where, "a group's name", max_length=MAX_LABEL)
+    if columns is not None:
+        if isinstance(columns, (str, bytes, Mapping)) or not isinstance(columns, Sequence):
+            raise TypeError(f"{where}: columns must be a list of lists of Values, got {type(columns).__name__}")
+        for k, column in enumerate(columns):
+            if isinstance(column, (str, bytes)) or not isinstance(column, Sequence):
+                raise TypeError(f"{where}: columns[{k}] must be a list of Values, got {type(column).__name__}")
+            for v in column:
+                if not isinstance(v, Value):
+                    raise TypeError(f"{where}: columns[{k}] must hold Values, got {type(v).__name__}")
+    return order
 
 
-def _tip(text: object) -> str:
-    """Text for a tooltip, shown literally (dot unescapes a tooltip's backslashes twice)."""
-    return _visible(text).replace("\\", "\\\\\\\\")
+# ---------------------------------------------------------------- step 2: the highlighted paths
 
 
-def _html_label(label: object) -> str:
-    """The course's notation as graphviz HTML: w_2,1^(1) → w<SUB>2,1</SUB><SUP>(1)</SUP>."""
-    label = str(label)
-    m = _LABEL.match(label)
-    if not m:
-        return _html(label)
-    out = _html(m["base"])
-    if m["sub"]:
-        out += f"<SUB>{_html(m['sub'])}</SUB>"
-    if m["sup"] is not None:
-        out += f"<SUP>({_html(m['sup'])})</SUP>"
-    return out
+class Highlight(NamedTuple):
+    """The chain-rule paths of one node, and the colours they give edges and nodes (by index in the order)."""
+
+    paths: list[ChainPath]
+    edges: dict[tuple[int, int], list[str]]  # (parent index, child index) → colours, in path order
+    nodes: dict[int, str]  # node index → the colour of the first path through it
 
 
-def _layer_of(v: Value) -> int | None:
-    """The layer (the course's l) a labelled node is drawn in: x → 1, z/a of layer l → l, w/b of Θ^(l) → l.
+def _highlight(root: Value, leaf: Value | None, index: dict[Value, int], path_limit: int) -> Highlight:
+    if leaf is None:
+        return Highlight([], {}, {})
+    if leaf not in index:
+        raise ValueError("highlight: that Value is not part of this graph (root does not depend on it)")
+    count, _ = count_paths(root, [leaf])
+    if count > path_limit:
+        raise ValueError(
+            f"highlight: {count:,} paths lead from {_visible(leaf.label or 'that node')} to the root, more than "
+            f"path_limit={path_limit}: pass a larger path_limit (the legend gets a row per path), or highlight "
+            f"a parameter nearer the root (the paths multiply with every layer they cross)"
+        )
+    paths = chain_paths(root, leaf, limit=path_limit)
+    edges: dict[tuple[int, int], list[str]] = {}
+    nodes: dict[int, str] = {}
+    for k, path in enumerate(paths):
+        colour = PALETTE[k % len(PALETTE)]
+        nodes.setdefault(index[leaf], colour)
+        for e in path.edges:
+            # Two edges with the same parent and child (a + a) cannot be told apart in a Path,
+            # so both carry the colours of the paths through either.
+            cols = edges.setdefault((index[e.parent], index[e.child]), [])
+            if colour not in cols:
+                cols.append(colour)
+            nodes.setdefault(index[e.child], colour)
+    return Highlight(paths, edges, nodes)
 
-    A weight or bias of Θ^(l) is drawn in layer l, the layer it leaves (its superscript, as in the
-    "mailing label" of Jordan's post), next to the activations it multiplies. So every layer's nodes occupy
-    their own columns (x, Θ^(1) | z^(2), a^(2), Θ^(2) | z^(3), a^(3)) and the layers sit side by side.
-    """
-    if v.label is None:
-        return None
-    m = _LABEL.match(str(v.label))
-    if not m or m["base"] not in ("x", "z", "a", "w", "b"):
-        return None
-    if m["sup"] is None:
-        return 1 if m["base"] == "x" else None
-    return int(m["sup"]) if m["sup"].isdecimal() else None  # (not isdigit: "²" is a digit int() refuses)
+
+# ---------------------------------------------------------------- step 3: the layout options
 
 
-_NETWORK_LABELS = {"x", "w", "b", "z", "a"}
-_LOSS_LABELS = {"J", "L2"}
+def _new_graph(rankdir: str, values: int) -> graphviz.Digraph:
+    g = _graph_class()(
+        "chainrule",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": "Helvetica",
+            "nodesep": "0.12",
+            "ranksep": "0.3",
+            "labeljust": "l",
+        },
+        node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.5", "color": "#8a909b"},
+    )
+    g.values = values
+    return g
 
 
-def _is_network(nodes: list[Value]) -> bool:
-    """Whether the graph is one `nn` builds: every label follows its scheme and some z or a has a layer.
+# ---------------------------------------------------------------- step 4: the boxes and the edges
 
-    Then (cluster="auto") the nodes are grouped by layer. A plain expression that happens to call
-    a node `x` is not a network: its x is not "layer 1".
-    """
-    has_layer = False
-    for v in nodes:
-        if v.label is None or v.label in _LOSS_LABELS:
+
+def _box(v: Value, name: str, numbers: str, colour: str | None, padding: int = 1) -> str:
+    """A Value's box as a graphviz HTML label: name and op on the first line, `numbers` on the second.
+
+    A name made up for an unlabelled node is in grey italics (it is not the node's label)."""
+    named = f"<B>{_label_html(v.label)}</B>" if v.label else f'<I><FONT COLOR="{OP_COLOUR}">{_html(name)}</FONT></I>'
+    op = f'<FONT COLOR="{OP_COLOUR}">{_html(v.op)}</FONT>' if v.op else ""
+    border = f' COLOR="{colour}" BORDER="2"' if colour else ' COLOR="#47505e" BORDER="1"'
+    return (
+        f'<<TABLE{border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="{padding}" STYLE="rounded" BGCOLOR="white">'
+        f'<TR><TD ALIGN="LEFT">{named}</TD><TD ALIGN="RIGHT">{op}</TD></TR>'
+        f'<TR><TD ALIGN="LEFT" COLSPAN="2">{numbers}</TD></TR></TABLE>>'
+    )
+
+
+def _numbers(data: str, grad: str | None, word: str = "grad ") -> str:
+    """The second line of a box: the data, then the grad in its colour (none when grads are hidden)."""
+    if grad is None:
+        return _html(data)
+    return f'{_html(data)}  <FONT COLOR="{GRAD_COLOUR}">{word}{_html(grad)}</FONT>'
+
+
+def _add_nodes(
+    g: graphviz.Digraph,
+    order: list[Value],
+    names: list[str],
+    numbers: Callable[[int], str],
+    tooltips: Callable[[int], str] | None,
+    highlight: Highlight,
+    edge_labels: Callable[[float], str] | None,
+    containers: Callable[[int], graphviz.Digraph],
+    padding: int = 1,
+) -> None:
+    """A box per Value (named v0 … vN in topological order), an edge per parent (id "v3.1": child v3,
+    its parent number 1), labelled with the local derivative when `edge_labels` formats it."""
+    index = {v: i for i, v in enumerate(order)}
+    for i, v in enumerate(order):
+        attrs = {"tooltip": tooltips(i)} if tooltips else {}
+        containers(i).node(f"v{i}", _box(v, names[i], numbers(i), highlight.nodes.get(i), padding), **attrs)
+    for i, v in enumerate(order):
+        for k, (p, local) in enumerate(zip(v.parents, v.local_grads)):
+            attrs = {"id": f"v{i}.{k}"}
+            if tooltips:
+                attrs["tooltip"] = f"∂{_tip(names[i])}/∂{_tip(names[index[p]])} = {full(local)}"
+            if edge_labels:
+                attrs["label"] = edge_labels(local)
+            cols = highlight.edges.get((index[p], i))
+            if cols:
+                attrs.update(color=":".join(cols), penwidth="2.2", fontcolor=cols[0])
+            g.edge(f"v{index[p]}", f"v{i}", **attrs)
+
+
+# ---------------------------------------------------------------- step 5: groups and columns
+
+
+def _add_groups(
+    g: graphviz.Digraph, order: list[Value], groups: Mapping[Value, str] | None
+) -> tuple[Callable[[int], graphviz.Digraph], list[graphviz.Digraph]]:
+    """A titled, dashed box per group (groups maps a Value to its group's name; unmapped Values stay
+    outside). Returns (node index → the subgraph it goes into, the groups' subgraphs): the caller
+    adds the nodes, then adds these subgraphs to `g`."""
+    graphviz = _graphviz()
+    subgraphs: dict[str, graphviz.Digraph] = {}
+    group_of: list[str | None] = [groups.get(v) if groups else None for v in order]
+    for name in group_of:
+        if name is not None and name not in subgraphs:
+            subgraphs[name] = graphviz.Digraph(
+                name=f"cluster_{len(subgraphs)}",
+                graph_attr={"label": _visible(name), "style": "rounded,dashed", "color": "#999999", "fontsize": "11"},
+            )
+
+    def container(i: int) -> graphviz.Digraph:
+        name = group_of[i]
+        return g if name is None else subgraphs[name]
+
+    return container, list(subgraphs.values())
+
+
+def _add_columns(
+    g: graphviz.Digraph,
+    order: list[Value],
+    columns: Sequence[Sequence[Value]] | None,
+    container: Callable[[int], graphviz.Digraph],
+    rankdir: str,
+) -> None:
+    """A column per list in `columns`: its nodes in one rank, one under the other (left to right with
+    rankdir="TB"), in the given order as far as dot keeps it (inside a group's box it may swap nodes
+    that are tied to the same neighbours; the explorer page puts those back in order)."""
+    index = {v: i for i, v in enumerate(order)}
+    for column in columns or ():
+        members = [index[v] for v in column if v in index]
+        if len(members) < 2:
             continue
-        m = _LABEL.match(str(v.label))
-        if not m or m["base"] not in _NETWORK_LABELS or not m["sub"]:
-            return False
-        if m["base"] == "x":
-            if m["sup"] is not None:
-                return False
-        elif m["sup"] is None or not m["sup"].isdecimal():
-            return False
-        elif m["base"] in ("z", "a"):
-            has_layer = True
-    return has_layer
+        hosts = {id(container(i)) for i in members}
+        host = container(members[0]) if len(hosts) == 1 else g
+        with host.subgraph() as c:
+            c.attr(rank="same")
+            # Invisible edges keep the order: top to bottom (LR lays a rank out bottom-up, hence the
+            # reversal) or left to right.
+            ordered = members[::-1] if rankdir == "LR" else members
+            for u, w in zip(ordered, ordered[1:]):
+                c.edge(f"v{u}", f"v{w}", style="invis")
 
 
-def _base(v: Value) -> str | None:
-    """The letter of an nn label (x, w, b, z, a), or None."""
-    m = _LABEL.match(str(v.label)) if v.label is not None else None
-    return m["base"] if m else None
+# ---------------------------------------------------------------- step 6: the caption
+
+
+def _caption(
+    g: graphviz.Digraph,
+    root: Value,
+    leaf: Value | None,
+    highlight: Highlight,
+    names: list[str],
+    index: dict[Value, int],
+    shown: str,
+    grad_of: Callable[[Value], float],
+    fmt: Callable[[float], str],
+) -> None:
+    rows = []
+    if shown == "not computed":
+        rows.append(
+            '<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="#b22222">grads not computed yet: '
+            "call backward() on the root</FONT></TD></TR>"
+        )
+    if highlight.paths:
+        leaf_name = _label_html(leaf.label) if leaf.label else _html(names[index[leaf]])
+        root_name = _label_html(root.label) if root.label else _html(names[-1])
+        for k, path in enumerate(highlight.paths):
+            colour = PALETTE[k % len(PALETTE)]
+            chain = " → ".join(
+                [leaf_name]
+                + [_label_html(e.child.label) if e.child.label else _html(names[index[e.child]]) for e in path.edges]
+            )
+            factors = " · ".join(fmt(e.local) for e in path.edges) or "(no edges)"
+            rows.append(
+                f'<TR><TD BGCOLOR="{colour}" WIDTH="14"> </TD><TD ALIGN="LEFT">path {k + 1}: {chain}</TD>'
+                f'<TD ALIGN="LEFT">{factors} = {fmt(path.product)}</TD></TR>'
+            )
+        total = sum(path.product for path in highlight.paths)
+        if shown == "shown":
+            # Products summed in path order, grads accumulated in backward's order: equal up to
+            # rounding, measured against the size of the terms (they may cancel).
+            grad = grad_of(leaf)
+            if abs(total - grad) <= 1e-9 * sum(abs(path.product) for path in highlight.paths):
+                note = f" = grad {fmt(grad)}"
+            else:
+                note = (
+                    f' <FONT COLOR="#b22222">≠ grad {fmt(grad)}: that grad is not from one backward() '
+                    "of this root (accumulated over several calls? zero_grad() between them)</FONT>"
+                )
+        else:
+            note = " (grads not computed yet)" if shown == "not computed" else ""
+        # The full floats, for the SVG's tooltip (graphviz gives a graph label none of its own).
+        exact = [f"path {k + 1} product = {full(path.product)}" for k, path in enumerate(highlight.paths)]
+        exact.append(f"sum = {full(total)}" + (f", grad = {full(grad_of(leaf))}" if shown == "shown" else ""))
+        g.attr(tooltip="; ".join(exact))
+        rows.append(
+            f'<TR><TD></TD><TD ALIGN="LEFT"><B>sum of the products</B></TD>'
+            f'<TD ALIGN="LEFT"><B>∂{root_name}/∂{leaf_name} = {fmt(total)}</B>{note}</TD></TR>'
+        )
+    if rows:
+        g.attr(label=f'<<TABLE BORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', labelloc="t", fontsize="12")
+
+
+# ---------------------------------------------------------------- draw
 
 
 def draw(
@@ -178,8 +513,8 @@ def draw(
     highlight: Value | None = None,
     path_limit: int = 16,
     max_nodes: int = 200,
-    cluster: bool | str = "auto",
-    groups: dict[Value, str] | None = None,
+    groups: Mapping[Value, str] | None = None,
+    columns: Sequence[Sequence[Value]] | None = None,
     show_grad: bool | None = None,
     precision: int = 4,
     grads: Mapping[Value, float] | None = None,
@@ -189,41 +524,29 @@ def draw(
     rankdir: "LR" (left to right) or "TB" (top to bottom). edge_labels: print each local
     derivative on its edge. highlight: a node whose chain-rule paths to the root are coloured
     (blue, orange, …) and listed in a legend, with their products and the sum = ∂root/∂highlight;
-    more than `path_limit` paths is an error. max_nodes: refuse graphs of more Value nodes (op nodes
-    not counted) rather than leave `dot` to grind. cluster: group the nodes by layer, read from
-    nn's labels — True, False or "auto" (when the graph is an nn network: every label follows nn's
-    scheme x_i, w_j,i^(l), b_j^(l), z_j^(l), a_j^(l), J, and some z or a carries a layer); `groups` maps Values to
-    group names of your own instead (unmapped Values stay outside any group). show_grad: True
-    prints every grad, False none, None (auto) prints them once `backward()` has run on root
-    (root.grad ≠ 0) and says "not computed" before. precision: significant digits printed (the
-    SVG tooltips carry the full floats). grads: the grad to print for each Value instead of its own
-    `.grad` (every node of the graph must be in it; `explore` passes the grads of its own walk), which
-    also shows them.
+    more than `path_limit` paths is an error. max_nodes: refuse graphs of more Value nodes rather
+    than leave `dot` to grind. groups: Value → the name of its group, each group drawn in a box of
+    its own (a network's layers: `draw(J, **nn.layout(J))`); columns: lists of Values, each drawn
+    as one column in its order. show_grad: True prints every grad, False none, None (auto) prints
+    them once `backward()` has run on root (root.grad ≠ 0) and says "not computed" before.
+    precision: significant digits printed (the SVG tooltips carry the full floats). grads: the grad
+    to print for each Value instead of its own `.grad` (every node of the graph must be in it),
+    which also shows them.
     """
     if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    if cluster not in (True, False, "auto"):
-        raise ValueError(f"cluster must be True, False or 'auto', got {cluster!r}")
-    if isinstance(precision, bool) or not isinstance(precision, Integral) or precision < 1:
-        raise ValueError(f"precision must be an integer ≥ 1 (significant digits), got {precision!r}")
-    if not isinstance(root, Value):
-        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+        raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    order = _check_graph("draw", root, max_nodes, groups, columns, precision)
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"draw: highlight must be a Value, got {type(highlight).__name__}")
     if grads is not None and not isinstance(grads, Mapping):
         raise TypeError(f"draw: grads must be a mapping Value → grad, got {type(grads).__name__}")
-    nodes = topological_order(root)
-    if len(nodes) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(nodes):,} nodes (Values; op nodes not counted), more than "
-            f"max_nodes={max_nodes}, and graphviz would take very long to lay it out: draw a smaller "
-            f"network or a single sample, use fused neurons (nn.MLP(..., fused=True): one z and one a "
-            f"node per neuron), or pass max_nodes={len(nodes)}"
-        )
+    path_limit = integer(path_limit, "draw", "path_limit")
+    names = node_names(order)
+    index = {v: i for i, v in enumerate(order)}
     if grads is not None:
-        missing = next((v for v in nodes if v not in grads), None)
+        missing = next((i for i, v in enumerate(order) if v not in grads), None)
         if missing is not None:
-            raise ValueError(f"draw: grads has no entry for {_plain(missing)}, a node of the graph")
+            raise ValueError(f"draw: grads has no entry for {names[missing]}, a node of the graph")
         grad_of = grads.__getitem__
     else:
         grad_of = _own_grad
@@ -232,217 +555,57 @@ def draw(
         shown = "shown" if grads is not None or root.grad != 0.0 else "not computed"
     else:
         shown = "shown" if show_grad else "hidden"
-    name = {v: f"v{i}" for i, v in enumerate(nodes)}
 
     def fmt(x: float) -> str:
-        return f"{x:.{precision}g}"
+        return number(x, precision)
 
-    # ---- the highlighted paths: the colours each edge and node carries, in path order
-    paths = []
-    edge_colours: dict[tuple[int, int], list[str]] = {}  # (id parent, id child) → colours
-    node_colour: dict[int, str] = {}  # id node → colour of the first path through it
-    if highlight is not None:
-        if highlight not in name:
-            raise ValueError("highlight: that Value is not part of this graph (root does not depend on it)")
-        count, _ = count_paths(root, [highlight])
-        if count > path_limit:
-            leaf = _visible(highlight.label or "that node")
-            raise ValueError(
-                f"highlight: {count:,} paths lead from {leaf} to the root, more than "
-                f"path_limit={path_limit}: pass a larger path_limit (the legend gets a row per path), or highlight "
-                f"a parameter nearer the root (the paths multiply with every layer they cross)"
-            )
-        paths = chain_paths(root, highlight, limit=path_limit)
-        for k, path in enumerate(paths):
-            colour = PALETTE[k % len(PALETTE)]
-            node_colour.setdefault(id(highlight), colour)
-            for e in path.edges:
-                # Two edges with the same parent and child (a + a) cannot be told apart in a Path,
-                # so both carry the colours of the paths through either.
-                cols = edge_colours.setdefault((id(e.parent), id(e.child)), [])
-                if colour not in cols:
-                    cols.append(colour)
-                node_colour.setdefault(id(e.child), colour)
+    def numbers(i: int) -> str:
+        v = order[i]
+        return _numbers(fmt(v.data), fmt(grad_of(v)) if shown == "shown" else "—" if shown == "not computed" else None)
 
-    graphviz = _graphviz()
-    g = _graph_class()(
-        "chainrule",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "labeljust": "l"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
-    )
-    g.values = len(nodes)
+    def tooltip(i: int) -> str:
+        v = order[i]
+        tip = f"{_tip(v.label or names[i])}: data = {full(v.data)}"
+        return tip + (f", grad = {full(grad_of(v))}" if shown == "shown" else "")
 
-    # ---- clusters by layer (or by the caller's groups)
-    inferred = False
-    if groups is not None:
-        group_of = {v: groups.get(v) for v in nodes}
-    elif cluster is True or (cluster == "auto" and _is_network(nodes)):
-        inferred = True
-        group_of = {v: (f"layer {layer}" if (layer := _layer_of(v)) is not None else None) for v in nodes}
-        # An unlabelled node (a `*` or `+` inside an elementary neuron, a constant) joins the layer
-        # of the node that uses it; walking from the root, that node's group is already known.
-        for v in reversed(nodes):
-            for p in v.parents:
-                if group_of[p] is None and p.label is None:
-                    group_of[p] = group_of[v]
-    else:
-        group_of = {v: None for v in nodes}
-    layers = sorted(int(grp.split()[1]) for grp in set(group_of.values()) if grp) if inferred else []
-    subgraphs: dict[str, graphviz.Digraph] = {}
+    marked = _highlight(root, highlight, index, path_limit)
+    g = _new_graph(rankdir, len(order))
+    container, boxes = _add_groups(g, order, groups)
+    _add_columns(g, order, columns, container, rankdir)
+    _add_nodes(g, order, names, numbers, tooltip, marked, fmt if edge_labels else None, container)
+    for box in boxes:
+        g.subgraph(box)
+    _caption(g, root, highlight, marked, names, index, shown, grad_of, fmt)
+    return g
 
-    def title(grp: str) -> str:
-        if not inferred or len(layers) < 2:
-            return grp
-        layer = int(grp.split()[1])
-        return f"{grp} (inputs)" if layer == layers[0] == 1 else f"{grp} (output)" if layer == layers[-1] else grp
 
-    def container(v: Value) -> graphviz.Digraph:
-        grp = group_of.get(v)
-        if grp is None:
-            return g
-        if grp not in subgraphs:
-            subgraphs[grp] = graphviz.Digraph(
-                name=f"cluster_{len(subgraphs)}",
-                graph_attr={"label": title(grp), "style": "rounded,dashed", "color": "#999999"},
-            )
-        return subgraphs[grp]
+def layout_graph(
+    order: list[Value],
+    names: list[str],
+    rankdir: str,
+    groups: Mapping[Value, str] | None,
+    columns: Sequence[Sequence[Value]] | None,
+    precision: int,
+) -> graphviz.Digraph:
+    """The graph `draw` would make of `order`, for the explorer page to lay out: the same boxes, a
+    little taller (the page writes indices at a readable size) and with room for any grad (the page
+    writes its own numbers in them; the grad's colour says which it is), no edge labels, no tooltips."""
+    widest = "−" + "8." + "8" * (precision - 1) + "e−88"  # the longest number at this precision
 
-    # ---- a record per Value, a small node per op, an edge per parent carrying ∂child/∂parent
-    for v in nodes:
-        cells = f"<TD><B>{_html_label(v.label)}</B></TD>" if v.label else ""
-        cells += f"<TD>data {fmt(v.data)}</TD>"
-        tooltip = f"{_tip(_plain(v))}: data = {v.data!r}"
-        if shown == "shown":
-            cells += f"<TD>grad {fmt(grad_of(v))}</TD>"
-            tooltip += f", grad = {grad_of(v)!r}"
-        elif shown == "not computed":
-            cells += '<TD><FONT COLOR="#888888">grad not computed</FONT></TD>'
-        colour = node_colour.get(id(v))
-        border = f' COLOR="{colour}"' if colour else ""
-        container(v).node(
-            name[v],
-            f'<<TABLE BORDER="0" CELLBORDER="{2 if colour else 1}" CELLSPACING="0" CELLPADDING="3"{border}>'
-            f"<TR>{cells}</TR></TABLE>>",
-            shape="plaintext",
-            tooltip=tooltip,
-        )
-        if not v.parents:
-            continue
-        op = f"op{name[v][1:]}"
-        container(v).node(
-            op,
-            f"<{_html(v.op)}>",
-            shape="circle" if len(v.op) <= 2 else "ellipse",
-            fontsize="10",
-            width="0.3",
-            height="0.3",
-            margin="0.02",
-        )
-        # op → v carries every path that enters v, through any of its parents
-        into = list(dict.fromkeys(c for p in v.parents for c in edge_colours.get((id(p), id(v)), [])))
-        g.edge(op, name[v], **({"color": ":".join(into), "penwidth": "2.2"} if into else {}))
-        for p, local in zip(v.parents, v.local_grads):
-            attrs = {"tooltip": f"∂{_tip(_plain(v))}/∂{_tip(_plain(p))} = {local!r}"}
-            if edge_labels:
-                attrs["label"] = fmt(local)
-            cols = edge_colours.get((id(p), id(v)))
-            if cols:
-                attrs.update(color=":".join(cols), penwidth="2.2", fontcolor=cols[0])
-            g.edge(name[p], op, **attrs)
+    def numbers(i: int) -> str:
+        return _numbers(number(order[i].data, precision), widest, word="")
 
-    if inferred:
-        # One column per layer for what leaves it: its activations (or inputs) with the weights
-        # and biases of Θ^(l) that multiply them, as in the diagrams of Jordan's post. Left to dot, a
-        # parameter (a source node) may land columns early, far from what it multiplies.
-        for grp, sub in subgraphs.items():
-            members = [v for v in nodes if group_of[v] == grp]
-            params = [v for v in members if _base(v) in ("w", "b")]
-            for base in ("a", "z", "x"):
-                outputs = sorted((v for v in members if _base(v) == base), key=_index)
-                if outputs:
-                    break
-            # The weights into neuron j (w_j,i, then b_j) around the outputs, the first half's above
-            # them and the second half's below, each next to the neuron it feeds.
-            params.sort(key=lambda v: (*_index(v)[:1], _base(v) == "b", *_index(v)[1:]))
-            half = (max((_index(v)[:1] for v in params), default=(0,)) or (0,))[0] // 2
-            above = [v for v in params if _index(v)[:1] <= (half,)]
-            ordered = above + outputs + params[len(above) :]
-            with sub.subgraph() as column:
-                column.attr(rank="same")
-                for v in ordered:
-                    column.node(name[v])
-                # Invisible edges within the column keep that order, top to bottom (LR lays a rank
-                # out bottom-up, hence the reversal) or left to right.
-                if rankdir == "LR":
-                    ordered.reverse()
-                for u, w in zip(ordered, ordered[1:]):
-                    column.edge(name[u], name[w], style="invis", weight="10")
-    for sub in subgraphs.values():
-        g.subgraph(sub)
-
-    # ---- the caption: "not computed" and the legend of the highlighted paths
-    rows = []
-    if shown == "not computed":
-        rows.append(
-            '<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="#b22222">grads not computed yet: '
-            "call backward() on the root</FONT></TD></TR>"
-        )
-    if paths:
-        leaf = _html_label(highlight.label) if highlight.label else "leaf"
-        root_name = _html_label(root.label) if root.label else "root"
-        for k, path in enumerate(paths):
-            colour = PALETTE[k % len(PALETTE)]
-            chain = " → ".join(
-                [leaf] + [_html_label(e.child.label) if e.child.label else _html(e.child.op) for e in path.edges]
-            )
-            factors = " · ".join(fmt(e.local) for e in path.edges) or "(no edges)"
-            rows.append(
-                f'<TR><TD BGCOLOR="{colour}" WIDTH="14"> </TD><TD ALIGN="LEFT">path {k + 1}: {chain}</TD>'
-                f'<TD ALIGN="LEFT">{factors} = {fmt(path.product)}</TD></TR>'
-            )
-        total = sum(path.product for path in paths)
-        if shown == "shown":
-            # Products summed in path order, grads accumulated in backward's order: equal up to
-            # rounding, measured against the size of the terms (they may cancel).
-            grad = grad_of(highlight)
-            agrees = abs(total - grad) <= 1e-9 * sum(abs(path.product) for path in paths)
-            if agrees:
-                note = f" = grad {fmt(grad)}"
-            else:
-                note = (
-                    f' <FONT COLOR="#b22222">≠ grad {fmt(grad)}: that grad is not from one backward() '
-                    "of this root (accumulated over several calls? zero_grad() between them)</FONT>"
-                )
-        else:
-            note = " (grads not computed yet)" if shown == "not computed" else ""
-        # The full floats, for the SVG's tooltip (graphviz gives a graph label none of its own).
-        exact = [f"path {k + 1} product = {path.product!r}" for k, path in enumerate(paths)]
-        exact.append(f"sum = {total!r}" + (f", grad = {grad_of(highlight)!r}" if shown == "shown" else ""))
-        g.attr(tooltip="; ".join(exact))
-        rows.append(
-            f'<TR><TD></TD><TD ALIGN="LEFT"><B>sum of the products</B></TD>'
-            f'<TD ALIGN="LEFT"><B>∂{root_name}/∂{leaf} = {fmt(total)}</B>{note}</TD></TR>'
-        )
-    if rows:
-        g.attr(label=f'<<TABLE BORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>', labelloc="t", fontsize="12")
+    g = _new_graph(rankdir, len(order))
+    container, boxes = _add_groups(g, order, groups)
+    _add_columns(g, order, columns, container, rankdir)
+    _add_nodes(g, order, names, numbers, None, Highlight([], {}, {}), None, container, padding=2)
+    for box in boxes:
+        g.subgraph(box)
     return g
 
 
 def _own_grad(v: Value) -> float:
     return v.grad
-
-
-def _plain(v: Value) -> str:
-    """A node's name in plain text (tooltips): its label, else its op, else "constant"."""
-    return str(v.label) if v.label else (f"({v.op})" if v.op else "constant")
-
-
-def _index(v: Value) -> tuple[int, ...]:
-    """x_2 → (2,), a_10^(3) → (10,): the subscript as numbers, for ordering a layer's nodes."""
-    m = _LABEL.match(str(v.label or ""))
-    sub = m["sub"] if m and m["sub"] else ""
-    return tuple(int(t) for t in sub.split(",") if t.isdecimal())
 
 
 def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None) -> Path:  # noqa: A002
@@ -452,6 +615,9 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
     `os.replace` puts it in place, so a failed render leaves an existing file untouched and no
     half-written one behind.
     """
+    graphviz = _graphviz()
+    if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
+        raise TypeError(f"save: graph must be a graph made by draw() (a graphviz Digraph), got {describe(graph)}")
     path = Path(path)
     if format is not None:
         fmt = str(format).lower().lstrip(".")

@@ -13,6 +13,11 @@ the ops of `value.py` do, and carries its rule as Values (`node.op.rule`) and it
     Σ        s = Σᵢ vᵢ                           (v₁…vₙ)                  (1, …, 1)
     mse, cross_entropy, hinge, softmax_cross_entropy, l2:  J over a batch     (∂J/∂a₁, …)
     sigmoid_cross_entropy:  J over a batch, from the logits z                  (∂J/∂z₁, …)
+    rmsnorm  yᵢ = xᵢ·(Σⱼxⱼ²/n + ε)^(−1/2)         (x₁…xₙ)                  (s·(δᵢⱼ − yᵢyⱼ/n))ⱼ
+    softmax  αₜ = exp(ℓₜ/d) / Σₛ exp(ℓₛ/d)        (ℓ₁…ℓₙ)                  (αₜ(δₜₛ − αₛ)/d)ₛ
+
+rmsnorm and softmax (a transformer's, `nn.gpt`) make one node per output, each with all n inputs
+as parents: a row of the Jacobian as its local derivatives.
 
 The constant-input forms (Σwc) keep no edge to their inputs: a network's pixels while training,
 whose derivatives nobody reads. Everything about these layouts is in this file: the rules for
@@ -45,6 +50,8 @@ __all__ = [
     "sigmoid_cross_entropy",
     "softmax_cross_entropy",
     "l2",
+    "rmsnorm",
+    "softmax",
     "CLIP",
 ]
 
@@ -492,3 +499,120 @@ KINDS["softmax_cross_entropy"] = (
     "terms with y = 0 left out; ∂J/∂aⱼ = (pⱼ(Σy − yⱼ) − yⱼ Σ_{i≠j} pᵢ)/m (op.params: targets, m, k)"
 )
 KINDS["l2"] = "λ/(2m) Σ w² (op.params: lam, m)"
+
+
+# ---------------------------------------------------------------- a transformer's ops: one node per output
+#
+# RMSNorm and softmax map n Values to n Values, each output depending on every input: ONE node per
+# output, whose parents are all n inputs (one tuple, shared) and whose local derivatives are a row of
+# the Jacobian. The forward floats are computed in exactly the order the elementary code writes
+# them (microgpt's `sum(xi * xi for xi in x) / len(x)`, `(ms + 1e-5) ** -0.5`, `xi * scale`;
+# `(val - max_val).exp()`, `sum(exps)`, `e / total`), so the fused graph and the elementary one
+# give the same outputs to the last bit. An op object per output position (its `index`), cached.
+
+_row_ops: dict[tuple, Op] = {}
+
+
+def _row_op(name: str, rule, **params) -> Op:
+    """The op of output `params['index']` of an n-to-n op: one object per (name, params), cached."""
+    key = (name, *params.values())
+    found = _row_ops.get(key)
+    if found is None:
+        found = Op(name, rule, **params)
+        if len(_row_ops) < 4096:
+            _row_ops[key] = found
+    return found
+
+
+def _rms_scale(xs, eps):
+    """s = (Σ xᵢ²/n + ε)^(−1/2) as a Value built from the inputs (for the rules)."""
+    return (total([x * x for x in xs]) / len(xs) + eps) ** -0.5
+
+
+def _rmsnorm_rule(z) -> list:
+    """∂yᵢ/∂xⱼ = s·(δᵢⱼ − yᵢyⱼ/n) as Values: s rebuilt from the parents, yⱼ = xⱼ·s."""
+    xs, i = z.parents, z.op.params["index"]
+    n = len(xs)
+    s = _rms_scale(xs, z.op.params["eps"])
+    return [s * (1.0 - z * z / n) if j == i else -(s * (z * (x * s) / n)) for j, x in enumerate(xs)]
+
+
+KINDS["rmsnorm"] = (
+    "yᵢ = xᵢ·s, s = (Σ xⱼ²/n + ε)^(−1/2): one node per output, parents x₁…xₙ, "
+    "local derivatives s·(δᵢⱼ − yᵢyⱼ/n) (op.params: eps, index i)"
+)
+
+
+def rmsnorm(xs: Sequence[Value], eps: float = 1e-5, labels: Sequence[str | None] | None = None) -> list[Value]:
+    """RMSNorm without a learned scale: yᵢ = xᵢ / √(mean(x²) + ε), ONE node per output yᵢ.
+
+    Each yᵢ has all n inputs as parents, with local derivatives ∂yᵢ/∂xⱼ = s·(δᵢⱼ − yᵢyⱼ/n),
+    s = (Σ xⱼ²/n + ε)^(−1/2) (differentiate yᵢ = xᵢ·s: ∂s/∂xⱼ = −s³xⱼ/n, and xᵢxⱼs³ = yᵢyⱼs).
+    Zhang & Sennrich, "Root Mean Square Layer Normalization" (2019); microgpt's `rmsnorm`, ε = 1e-5.
+    xs: n ≥ 1 Values; labels: n names (or None). TypeError/ValueError naming the argument.
+    """
+    xt = tuple(sequence(xs, "rmsnorm", "xs", of=Value))
+    eps = real(eps, "rmsnorm", "eps", low=0.0)
+    n = len(xt)
+    labels = _labels(labels, n, "rmsnorm")
+    xd = [x.data for x in xt]
+    s = (sum([x * x for x in xd]) / n + eps) ** -0.5  # microgpt's order: ms = Σx²/n, then (ms + ε) ** −0.5
+    ys = [x * s for x in xd]
+    out = []
+    for i, (yi, label) in enumerate(zip(ys, labels)):
+        grads = tuple([s * (1.0 - yi * yi / n) if j == i else -(s * (yi * yj / n)) for j, yj in enumerate(ys)])
+        out.append(make_node(yi, xt, grads, _row_op("rmsnorm", _rmsnorm_rule, eps=eps, index=i), label))
+    return out
+
+
+def _softmax_values(logits, divisor: float) -> list:
+    """softmax(ℓ/d) as Values built from the logits (for the rules): the forward's operations, in its order."""
+    top = max(v.data / divisor for v in logits)  # a constant shift: exp cannot overflow
+    exps = [(v / divisor - top).exp() for v in logits]
+    norm = total(exps)
+    return [e / norm for e in exps]
+
+
+def _softmax_rule(z) -> list:
+    """∂αₜ/∂ℓₛ = αₜ(δₜₛ − αₛ)/d as Values: αₛ rebuilt from the parents, αₜ the node itself."""
+    t, d = z.op.params["index"], z.op.params["divisor"]
+    alphas = _softmax_values(z.parents, d)
+    return [z * (1.0 - z) / d if s == t else -(z * a) / d for s, a in enumerate(alphas)]
+
+
+KINDS["softmax"] = (
+    "αₜ = exp(ℓₜ/d) / Σₛ exp(ℓₛ/d): one node per output, parents ℓ₁…ℓₙ, local derivatives "
+    "αₜ(δₜₛ − αₛ)/d (op.params: divisor d, index t)"
+)
+
+
+def softmax(logits: Sequence[Value], divisor: float = 1.0, labels: Sequence[str | None] | None = None) -> list[Value]:
+    """αₜ = exp(ℓₜ/d) / Σₛ exp(ℓₛ/d), ONE node per output αₜ (attention's weights: d = √d_head).
+
+    Each αₜ has all the logits as parents, with local derivatives ∂αₜ/∂ℓₛ = αₜ(δₜₛ − αₛ)/d (the
+    softmax Jacobian, a row of diag(α) − ααᵀ, over d). Computed stably: ℓ/d minus its maximum before
+    exp, as microgpt's `softmax` does, with the same floats. Vaswani et al., "Attention Is All You
+    Need" (2017), eq. 1. logits: n ≥ 1 Values; divisor: a finite number > 0; labels: n names (or None).
+    """
+    lt = tuple(sequence(logits, "softmax", "logits", of=Value))
+    d = real(divisor, "softmax", "divisor", low=0.0, low_open=True)
+    labels = _labels(labels, len(lt), "softmax")
+    scaled = [v.data / d for v in lt]
+    top = max(scaled)
+    exps = [math.exp(x - top) for x in scaled]  # x − top ≤ 0: no overflow
+    norm = sum(exps)
+    alphas = [e / norm for e in exps]
+    out = []
+    for t, (a, label) in enumerate(zip(alphas, labels)):
+        grads = tuple([a * (1.0 - a) / d if s == t else -(a * b) / d for s, b in enumerate(alphas)])
+        out.append(make_node(a, lt, grads, _row_op("softmax", _softmax_rule, divisor=d, index=t), label))
+    return out
+
+
+def _labels(labels, n: int, where: str) -> list:
+    if labels is None:
+        return [None] * n
+    labels = sequence(labels, where, "labels", of=(str, type(None)))
+    if len(labels) != n:
+        raise ValueError(f"{where}: {len(labels)} labels for {n} outputs")
+    return labels

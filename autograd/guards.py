@@ -119,8 +119,9 @@ def _value_words(v) -> str:
 
 
 def check_new_node(node) -> None:
-    """Anomaly mode's check of a node an op just made (called while some block is open anywhere)."""
-    if not _anomaly_here.get():
+    """Anomaly mode's check of a node an op just made (called while some block is open anywhere).
+    A leaf (a constant an op made) is checked at its first use, as an input."""
+    if not node.parents or not _anomaly_here.get():
         return
     name = f" (node {node.label!r})" if node.label is not None else ""
     op = str(node.op)

@@ -38,10 +38,6 @@ def _f(x):
     return x if type(x) is float else x.data
 
 
-def _exp(x):
-    return math.exp(x) if type(x) is float else x.exp()
-
-
 def _log(x):
     return math.log(x) if type(x) is float else x.log()
 
@@ -110,7 +106,10 @@ def sech2(x):
     rounds to 1.0 and 1 − t² is 0.0, while the slope is 1.7e-17. This form keeps every digit at
     every x (e underflows to 0 only where sech²x itself does, beyond |x| ≈ 373).
     """
-    e = _exp(x * (-2.0 if _f(x) >= 0.0 else 2.0))  # e^(−2|x|), without abs: a Value rule stays smooth at 0
+    if type(x) is float:
+        e = math.exp(-2.0 * abs(x))
+    else:
+        e = (x * (-2.0 if x.data >= 0.0 else 2.0)).exp()  # e^(−2|x|) without abs: the rule stays smooth at 0
     p = 1.0 + e
     return 4.0 * e / (p * p)
 
@@ -127,19 +126,20 @@ def power_slope(a, n, out):
     vertical there), 1 for n = 1, 0 beyond. a, n and out are floats, or Values (see the module doc);
     as Values, a slope that depends on them stays a Value (a Value exponent 0 gives (n·aⁿ)/a, not 0).
     """
-    av, nv = _f(a), _f(n)
+    floats = type(a) is float  # backward()'s slope (then n and out are floats too), else a rule's Values
+    av, nv = (a, n) if floats else (_f(a), _f(n))
     if nv == 0.0 and type(n) is float:
         return 0.0  # a⁰ = 1 for every a, NaN included (IEEE 754)
     if av == 0.0:
         if nv != nv or nv <= 1.0:
             return nv if nv != nv else _inf if nv < 1.0 else 1.0
         # n > 1: 0. As Values, n·aⁿ⁻¹ itself (0 too), whose own derivative may not be (x^1.5 at 0)
-        return 0.0 if type(a) is float and type(n) is float else n * a ** (n - 1.0)
+        return 0.0 if floats and type(n) is float else n * a ** (n - 1.0)
     if not (math.isfinite(av) and math.isfinite(nv)):
         return n * a ** (n - 1.0)  # IEEE 754 arithmetic on inf and NaN
-    if abs(_f(out)) >= TINY:
+    if abs(out if floats else out.data) >= TINY:
         d = (out / a) * n
-        if abs(nv) < 1.0 and not math.isfinite(_f(d)):
+        if abs(nv) < 1.0 and not math.isfinite(d if floats else d.data):
             d = (n * out) / a
         return d
     # n·aⁿ⁻¹ with the sign of n, times −1 when a < 0 and n − 1 is odd (n is an integer then)

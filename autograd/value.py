@@ -86,22 +86,22 @@ class Value:
 
     def __add__(self, other: Value | float) -> Value:
         """a + b;  ∂/∂a = 1, ∂/∂b = 1."""
-        other = other if isinstance(other, Value) else _constant(other, "+")
+        other = other if isinstance(other, Value) else _constant(other, "op '+'")
         return make_node(self.data + other.data, (self, other), (1.0, 1.0), ops.ADD)
 
     def __sub__(self, other: Value | float) -> Value:
         """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
-        other = other if isinstance(other, Value) else _constant(other, "-")
+        other = other if isinstance(other, Value) else _constant(other, "op '-'")
         return make_node(self.data - other.data, (self, other), (1.0, -1.0), ops.SUB)
 
     def __mul__(self, other: Value | float) -> Value:
         """a · b;  ∂/∂a = b, ∂/∂b = a."""
-        other = other if isinstance(other, Value) else _constant(other, "*")
+        other = other if isinstance(other, Value) else _constant(other, "op '*'")
         return make_node(self.data * other.data, (self, other), (other.data, self.data), ops.MUL)
 
     def __truediv__(self, other: Value | float) -> Value:
         """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b², computed as −(a/b)/b (b² under- or overflows long before a/b² does)."""
-        other = other if isinstance(other, Value) else _constant(other, "/")
+        other = other if isinstance(other, Value) else _constant(other, "op '/'")
         a, b = self.data, other.data
         if b == 0.0:
             if a == a:
@@ -114,7 +114,7 @@ class Value:
         """aⁿ, n a number: ∂/∂a = n·aⁿ⁻¹ (as (aⁿ/a)·n).  aᵇ, b a Value: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a."""
         a = self.data
         if not isinstance(other, Value):
-            n = real(other, "op '**'", "exponent", finite=False)
+            n = other if type(other) is float else real(other, "op '**'", "exponent", finite=False)
             out = power(a, n)
             return make_node(out, (self,), (power_slope(a, n, out),), ops.power_op(n))
         b = other.data
@@ -122,20 +122,20 @@ class Value:
         return make_node(out, (self, other), (power_slope(a, b, out), power_log_slope(a, b, out)), ops.POW)
 
     # a number on the left: 2 + x, 2 - x, 2 * x, 2 / x, 2 ** x (the constant comes first in the node)
-    __radd__ = lambda self, other: _constant(other, "+") + self
-    __rsub__ = lambda self, other: _constant(other, "-") - self
-    __rmul__ = lambda self, other: _constant(other, "*") * self
-    __rtruediv__ = lambda self, other: _constant(other, "/") / self
-    __rpow__ = lambda self, other: _constant(other, "**") ** self
+    __radd__ = lambda self, other: _constant(other, "op '+'") + self
+    __rsub__ = lambda self, other: _constant(other, "op '-'") - self
+    __rmul__ = lambda self, other: _constant(other, "op '*'") * self
+    __rtruediv__ = lambda self, other: _constant(other, "op '/'") / self
+    __rpow__ = lambda self, other: _constant(other, "op '**'") ** self
 
     def maximum(self, other: Value | float) -> Value:
         """max(a, b);  ∂/∂a = 1 where a > b, else 0; ∂/∂b = 1 − ∂/∂a (a tie passes the grad to b). NaN wins."""
-        other = other if isinstance(other, Value) else _constant(other, "maximum")
+        other = other if isinstance(other, Value) else _constant(other, "op 'maximum'")
         return _pick(self, other, self.data > other.data, ops.MAXIMUM)
 
     def minimum(self, other: Value | float) -> Value:
         """min(a, b);  ∂/∂a = 1 where a < b, else 0; ∂/∂b = 1 − ∂/∂a (a tie passes the grad to b). NaN wins."""
-        other = other if isinstance(other, Value) else _constant(other, "minimum")
+        other = other if isinstance(other, Value) else _constant(other, "op 'minimum'")
         return _pick(self, other, self.data < other.data, ops.MINIMUM)
 
     # ---------------------------------------------------------------- ops of one input
@@ -148,7 +148,8 @@ class Value:
 
     def exp(self) -> Value:
         """eˣ;  d/dx = eˣ."""
-        e = exp(self.data)
+        x = self.data
+        e = math.exp(x) if x < 709.0 else exp(x)  # (numerics.exp names the overflow beyond 709.78)
         return make_node(e, (self,), (e,), ops.EXP)
 
     def log(self) -> Value:
@@ -184,7 +185,10 @@ class Value:
         x = self.data
         e = math.exp(-abs(x))  # ≤ 1: never overflows
         p = 1.0 + e
-        s, r = (1.0 / p, e / p) if x >= 0.0 else (e / p, 1.0 / p)  # σ(x), σ(−x) = 1 − σ(x)
+        if x >= 0.0:
+            s, r = 1.0 / p, e / p  # σ(x), σ(−x) = 1 − σ(x)
+        else:
+            s, r = e / p, 1.0 / p
         return make_node(s, (self,), (s * r,), ops.SIGMOID)
 
     def relu(self) -> Value:
@@ -253,9 +257,9 @@ def _pick(a: Value, b: Value, a_wins: bool, op: ops.Op) -> Value:
     return make_node(b.data, (a, b), (0.0, 1.0), op) if nan == nan else make_node(nan, (a, b), (nan, nan), op)
 
 
-def _constant(x: object, op: str) -> Value:
+def _constant(x: object, where: str) -> Value:
     """A number in an op, as a constant leaf (it shows in the graph, as in micrograd)."""
-    return Value(x if type(x) is float else real(x, f"op {op!r}", "operand", finite=False))
+    return make_node(x if type(x) is float else real(x, where, "operand", finite=False), (), (), "")
 
 
 def _data(x: object, how: str) -> float:  # what a comparison compares

@@ -25,6 +25,10 @@ ratios (never asserted in tests: a shared machine's timings move from run to run
 7. What the core's guards cost: a node made through `make_node` (which reads anomaly mode's state)
    against a copy without the read; backward with its strong zero (0 · x = 0) against the loop
    without that test; `chain_paths` along one path of 10⁴, 3·10⁴ and 10⁵ edges.
+8. microgpt's workload (bench/microgpt.py): a training step of its GPT on (a) a faithful microgpt
+   `Value`, (b) chainrule's `Value` running the same model code, (c) `nn.gpt`'s fused graph, (d) the
+   NumPy twin — each in a process of its own, the collector at its default; ms per step, nodes and
+   edges per step, bytes per node, the losses over the first 50 steps.
 
     .venv/bin/python bench/run.py               # the full run, about a minute
     .venv/bin/python bench/run.py --quick       # tiny sizes, seconds (a smoke test)
@@ -930,6 +934,12 @@ def main(argv: list[str] | None = None) -> int:
         + f" ({cp[sizes[-1]] / cp[sizes[0]]:.1f}× the time for 10× the edges; a quadratic walk takes 100×)"
     )
 
+    print()
+    import microgpt  # bench/microgpt.py (bench/ is this script's folder)
+
+    ok_gpt, gpt_figures = microgpt.section(quick, target, AGREE)
+    ok &= ok_gpt
+
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(
@@ -960,6 +970,7 @@ def main(argv: list[str] | None = None) -> int:
                     "digits_loss_max_diff": dagree,
                     "guards": gf,
                     "chain_paths_s": cp,
+                    "microgpt": gpt_figures,
                 },
                 f,
                 indent=1,

@@ -3,8 +3,10 @@
 `MLP`, `Layer` and `Neuron` build the graph of a network one z and one a node per neuron, with
 the course's labels; losses are one node each; `SGD` and `Adam` step; `fit` trains by epochs.
 `nn.matrix` is the same network as NumPy matrices (Θ, δ), independent of the engine, and
-`nn.crosscheck` compares the two with numerical gradients; `nn.gradcheck` checks a learner's own
-backprop against them and diagnoses its mistake.
+`nn.crosscheck` compares the two with numerical gradients; `nn.grader` (old name `nn.gradcheck`)
+checks a learner's own backprop against them and diagnoses its mistake. `GPT` is microgpt's
+transformer on the engine (`nn.gpt`), with its matrix twin `nn.gpt_matrix`, its three-way check
+`nn.grader.gpt` and real first names to train on (`nn.names`).
 
 `import nn` stays light: the parts that need NumPy (`data`, `matrix`, `crosscheck`, `digits`, and the
 `thetas_from_mlp` / `mlp_from_thetas` conversions) are imported the first time they are used,
@@ -17,7 +19,9 @@ import importlib
 
 from . import init
 from .examples import EXAMPLE_DATA, EXAMPLES, example
+from .gpt import GPT
 from .io import load, load_weights, save
+from .layout import layout
 from .losses import LOSSES, cross_entropy, get_loss, hinge, l2, mse, softmax_cross_entropy
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, Trace
 from .optim import SGD, Adam, Optimizer
@@ -29,6 +33,7 @@ __all__ = [
     "Layer",
     "MLP",
     "Trace",
+    "GPT",
     "ACTIVATIONS",
     "mse",
     "cross_entropy",
@@ -49,6 +54,7 @@ __all__ = [
     "load",
     "load_weights",
     "example",
+    "layout",
     "EXAMPLES",
     "EXAMPLE_DATA",
     "thetas_from_mlp",
@@ -57,8 +63,12 @@ __all__ = [
     "init",
     "matrix",
     "crosscheck",
+    "grader",
     "gradcheck",
     "digits",
+    "gpt",
+    "gpt_matrix",
+    "names",
 ]
 
 # Imported on first use (PEP 562): name → the submodule that provides it (itself, for a submodule).
@@ -66,8 +76,11 @@ _LAZY = {
     "data": "data",
     "matrix": "matrix",
     "crosscheck": "crosscheck",
+    "grader": "grader",
     "gradcheck": "gradcheck",
     "digits": "digits",
+    "gpt_matrix": "gpt_matrix",
+    "names": "names",
     "thetas_from_mlp": "convert",
     "mlp_from_thetas": "convert",
 }

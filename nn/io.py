@@ -1,10 +1,12 @@
-"""Saving and loading a network's weights as JSON.
+"""Saving and loading a network's weights as JSON: an MLP or a GPT.
 
-What it is: `save(model, path)` writes the architecture (sizes, activations, bias, fused) and
-every layer's Θ — rows [b, w₁, …] per neuron, the course's layout — to a JSON file, atomically
-(a temporary file in the same folder, then a rename, so a crash never leaves half a file where
-your weights were). `load(path)` builds the network back; `load_weights(model, path)` fills an
-existing one and checks every shape first.
+What it is: `save(model, path)` writes the model's type ("model": "mlp" or "gpt"), the format's
+version (2) and then, for an MLP, the architecture (sizes, activations, bias, fused) and every
+layer's Θ — rows [b, w₁, …] per neuron, the course's layout — and for a GPT its sizes, its characters
+and its state_dict (microgpt's names and shapes), to a JSON file, atomically (a temporary file in
+the same folder, then a rename, so a crash never leaves half a file where your weights were).
+`load(path)` builds the model back; `load_weights(model, path)` fills an existing one and checks
+every shape first. Files of version 1 (format "chainrule-mlp", before GPTs) still load, as MLPs.
 
 What it is not: pickle. Nothing in the file is executed; floats round-trip exactly (JSON keeps
 17 significant digits).
@@ -20,12 +22,17 @@ from pathlib import Path
 from autograd import mark_changed
 from autograd.files import write_atomically
 
+from .gpt import GPT, shapes
 from .module import ACTIVATIONS, MLP
 
-__all__ = ["save", "load", "load_weights", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "load_weights", "FORMAT", "VERSION", "MODELS"]
 
-FORMAT = "chainrule-mlp"
-VERSION = 1
+FORMAT = "chainrule"
+VERSION = 2
+MODELS = ("mlp", "gpt")
+_FORMAT_1 = "chainrule-mlp"  # version 1: MLPs only, no "model" field
+_GPT_SIZES = ("vocab_size", "n_embd", "n_head", "n_layer", "block_size")
+_MODELS = (MLP, GPT)
 
 
 def _thetas(model: MLP) -> list[list[list[float]]]:
@@ -36,7 +43,7 @@ def _thetas(model: MLP) -> list[list[list[float]]]:
 
 
 def _check_path(path: object, what: str) -> None:
-    if isinstance(path, MLP):
+    if isinstance(path, _MODELS):
         raise TypeError(f"{what}: got a model where the path goes; the call is {what}(model, path)")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{what}: path must be a str or os.PathLike, got {type(path).__name__}: {path!r}")
@@ -48,10 +55,10 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
     A weight that is NaN or ±inf is refused (naming it): JSON holds finite numbers, and `load`
     would refuse the file.
     """
-    if isinstance(model, (str, os.PathLike)) and isinstance(path, MLP):
+    if isinstance(model, (str, os.PathLike)) and isinstance(path, _MODELS):
         raise TypeError("save: the arguments are swapped: the call is nn.save(model, path)")
-    if not isinstance(model, MLP):
-        raise TypeError(f"save: expected an nn.MLP to save, got {type(model).__name__}")
+    if not isinstance(model, _MODELS):
+        raise TypeError(f"save: expected an nn.MLP or nn.GPT to save, got {type(model).__name__}")
     _check_path(path, "save")
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
@@ -59,9 +66,15 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
                 f"save: parameter {p.label} ({name}) is {p.data!r}; only finite weights can be saved "
                 f"(a NaN or inf weight usually means training diverged: try a smaller learning rate)"
             )
+    if isinstance(model, GPT):
+        doc = {"format": FORMAT, "version": VERSION, "model": "gpt"}
+        doc.update({k: getattr(model, k) for k in _GPT_SIZES})
+        doc.update(chars=model.chars, state_dict=model.state_dict())
+        return write_atomically(path, json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
     doc = {
         "format": FORMAT,
         "version": VERSION,
+        "model": "mlp",
         "sizes": model.sizes,
         "activation": model.activation,
         "output_activation": model.output_activation,
@@ -72,8 +85,9 @@ def save(model: MLP, path: str | os.PathLike) -> Path:
     return write_atomically(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 
-def _read(path: str | os.PathLike, what: str) -> dict:
-    """The file's JSON document, checked to be a chainrule weights file of a version this code reads."""
+def _read(path: str | os.PathLike, what: str) -> tuple[dict, str]:
+    """The file's JSON document and its model type, checked to be a chainrule weights file of a version
+    this code reads (2, or 1: an MLP)."""
     _check_path(path, what)
     with open(path, "rb") as f:
         raw = f.read()
@@ -89,15 +103,20 @@ def _read(path: str | os.PathLike, what: str) -> dict:
         raise ValueError(f"{path}: not a chainrule weights file (its JSON is nested too deeply)") from None
     except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
         raise ValueError(f"{path}: not a chainrule weights file (invalid JSON: {exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+    if isinstance(doc, dict) and doc.get("format") == _FORMAT_1 and doc.get("version") == 1:
+        return doc, "mlp"  # before GPTs: every file was an MLP
+    if not isinstance(doc, dict) or doc.get("format") not in (FORMAT, _FORMAT_1):
         raise ValueError(f'{path}: not a chainrule weights file (no "format": "{FORMAT}")')
     version = doc.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if version != VERSION or isinstance(version, bool) or doc["format"] != FORMAT:
         raise ValueError(
-            f"{path}: version {version!r} of the weights format; this chainrule reads version {VERSION} "
+            f"{path}: version {version!r} of the weights format; this chainrule reads versions 1 and {VERSION} "
             f"(a file from a newer chainrule? upgrade chainrule to read it)"
         )
-    return doc
+    model = doc.get("model")
+    if model not in MODELS:
+        raise ValueError(f'{path}: "model" must be one of {", ".join(map(repr, MODELS))}, the file has {model!r:.80}')
+    return doc, model
 
 
 def _architecture(doc: dict, path) -> dict:
@@ -164,13 +183,22 @@ def _checked_thetas(doc: dict, sizes: list[int], bias: bool, path) -> list[list[
     return out
 
 
-def load(path: str | os.PathLike) -> MLP:
-    """The network saved at `path`, with its architecture and weights.
+def load(path: str | os.PathLike) -> MLP | GPT:
+    """The network saved at `path` (an MLP or a GPT), with its architecture and weights.
 
     The whole file is checked before anything is built: its format and version, the architecture,
-    and every Θ against the sizes (so a small file claiming a huge network is refused at once).
+    and every Θ (or state_dict matrix) against the sizes (so a small file claiming a huge network is
+    refused at once).
     """
-    doc = _read(path, "load")
+    doc, kind = _read(path, "load")
+    if kind == "gpt":
+        sizes = _gpt_sizes(doc, path)
+        chars = doc.get("chars")
+        if chars is not None and not isinstance(chars, str):
+            raise ValueError(f'{path}: "chars" must be a string or null, the file has {chars!r:.80}')
+        state = _gpt_state(doc, sizes, path)
+        model = GPT(**sizes, chars=chars, max_parameters=max(1, sum(len(r) for m in state.values() for r in m)))
+        return model.load_state_dict(state)
     arch = _architecture(doc, path)
     if arch["bias"] is None:
         raise ValueError(f'{path}: "bias" must be true or false, the file has none')
@@ -196,9 +224,17 @@ def load_weights(model: MLP, path: str | os.PathLike) -> MLP:
     Nothing changes unless the whole file is right. A graph built from the model before is stale
     afterwards: `backward()` on it raises `autograd.StaleGraphError`.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"load_weights: expected an nn.MLP to fill, got {type(model).__name__}")
-    doc = _read(path, "load_weights")
+    if not isinstance(model, _MODELS):
+        raise TypeError(f"load_weights: expected an nn.MLP or nn.GPT to fill, got {type(model).__name__}")
+    doc, kind = _read(path, "load_weights")
+    if kind != ("gpt" if isinstance(model, GPT) else "mlp"):
+        raise ValueError(f"{path}: the file holds a {kind.upper()}, the model is an {type(model).__name__}")
+    if kind == "gpt":
+        sizes = _gpt_sizes(doc, path)
+        mine = {k: getattr(model, k) for k in _GPT_SIZES}
+        if sizes != mine:
+            raise ValueError(f"{path}: the file holds a GPT of sizes {sizes}, the model has {mine}")
+        return model.load_state_dict(_gpt_state(doc, sizes, path))
     sizes = doc.get("sizes")
     if sizes != model.sizes:
         raise ValueError(f"{path}: {_shape_mismatch(sizes, model.sizes)}")
@@ -231,3 +267,36 @@ def _fill(model: MLP, thetas: list[list[list[float]]]) -> None:
                 n.b.data = row[0]
             for w, v in zip(n.w, row[1:]):
                 w.data = v
+
+
+def _gpt_sizes(doc: dict, path) -> dict[str, int]:
+    sizes = {}
+    for key in _GPT_SIZES:
+        n = doc.get(key)
+        if isinstance(n, bool) or not isinstance(n, int) or n < (2 if key == "vocab_size" else 1):
+            raise ValueError(
+                f'{path}: "{key}" must be an integer ≥ {2 if key == "vocab_size" else 1}, the file has {n!r:.80}'
+            )
+        sizes[key] = n
+    if sizes["n_embd"] % sizes["n_head"]:
+        raise ValueError(f'{path}: "n_head" ({sizes["n_head"]}) must divide "n_embd" ({sizes["n_embd"]})')
+    return sizes
+
+
+def _gpt_state(doc: dict, sizes: dict[str, int], path) -> dict[str, list[list[float]]]:
+    """The file's state_dict, every name and shape checked against the sizes before anything is built
+    (the lists are in memory already: a file claiming a huge GPT is refused without allocating it)."""
+    state = doc.get("state_dict")
+    want = shapes(sizes["vocab_size"], sizes["n_embd"], sizes["n_layer"], sizes["block_size"])
+    if not isinstance(state, dict) or set(state) != set(want):
+        names = sorted(state) if isinstance(state, dict) else "none"
+        raise ValueError(f'{path}: "state_dict" must hold the matrices {", ".join(want)}; the file has {names!s:.200}')
+    for name, (rows, cols) in want.items():
+        m = state[name]
+        if not isinstance(m, list) or len(m) != rows or any(not isinstance(r, list) or len(r) != cols for r in m):
+            raise ValueError(f"{path}: {name} should be {rows} × {cols} (a list of rows of numbers)")
+        for r, row in enumerate(m):
+            for v in row:
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not (-1e308 < v < 1e308):
+                    raise ValueError(f"{path}: {name} row {r} holds {v!r:.40}, not a finite float")
+    return state

@@ -4,6 +4,8 @@ Chromium is Debian's `chromium` package (`make test` installs it when missing an
 root); Playwright's Python package drives it through `executable_path`, so no browser is ever
 downloaded. One browser per session and one tab, reused: each test opens its page from `file://`,
 and afterwards the tab must have made no request but for that file and raised no script error.
+The tab prefers reduced motion (the page then moves its view at once and animates no step), so
+that what a test reads is where the page is going; the animation's own test asks for motion.
 """
 
 from __future__ import annotations
@@ -53,15 +55,18 @@ class Tab:
         others = [u for u in self.requests if u != self.url]
         assert others == [], f"the page made requests (it must make none): {others}"
 
-    def open(self, path: Path):
-        """Open a saved page from file:// and wait until its script is ready; returns the Playwright page.
+    def open(self, path: Path | str, fragment: str = ""):
+        """Open a saved page from file:// (with `#fragment`: a link to a state) and wait until its script
+        is ready; returns the Playwright page.
 
         The page open before is checked first (see `check`), so every page a test opens is."""
         self.check()
         self.requests.clear()
         self.errors.clear()
-        self.url = Path(path).resolve().as_uri()
-        self.page.goto(self.url)
+        self.url = Path(path).resolve().as_uri() if not str(path).startswith("file:") else str(path).split("#")[0]
+        if self.page.url.split("#")[0] == self.url:
+            self.page.goto("about:blank")  # a new document, not a jump within this one
+        self.page.goto(self.url + (f"#{fragment}" if fragment else ""))
         self.wait("() => !!(window.chainrule && window.chainrule.ready)")
         return self.page
 
@@ -105,7 +110,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def _session_tab(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
     page = context.new_page()
     page.set_default_timeout(15_000)
     tab = Tab(page)
@@ -118,6 +123,7 @@ def _session_tab(browser):
 def tab(_session_tab):
     """The browser tab; after the test: no request but the page's own file, no script error."""
     _session_tab.page.set_viewport_size({"width": 1280, "height": 800})
+    _session_tab.page.emulate_media(reduced_motion="reduce")
     _session_tab.requests.clear()
     _session_tab.errors.clear()
     yield _session_tab

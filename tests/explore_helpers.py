@@ -4,17 +4,25 @@
 processes: `autograd.graph.backward` reads `zip` from its module's globals, so a recording `zip`
 put there sees every (parent, local) pair it consumes, in order. That order is the reference the
 page's steps are compared with — observed from the engine, not re-derived.
+
+`programs()` draws a random graph as a recipe (`Program`) that can be built again with other leaf
+values: the page's what-if changes a leaf, and the engine builds the changed graph from scratch to
+compare with. Its ops are every kind of op the engine has, fed so that any leaf in [−2, 2] keeps
+them in their domain (a log of x² + 0.5, a division by x² + 1).
 """
 
 from __future__ import annotations
+
+import math
+from typing import NamedTuple
 
 import pytest
 from hypothesis import strategies as st
 
 import autograd.graph
-from autograd import Value, topological_order, total, weighted_sum
+from autograd import Value, fused, topological_order, total, weighted_sum
 
-__all__ = ["engine_backward", "expression_graphs"]
+__all__ = ["engine_backward", "expression_graphs", "programs", "Program", "close"]
 
 
 def engine_backward(root: Value) -> tuple[list[tuple[int, int]], list[float]]:
@@ -88,3 +96,94 @@ def expression_graphs(draw, max_ops: int = 14) -> Value:
             v.label = f"h_{k + 1}"
         nodes.append(v)
     return nodes[-1]
+
+
+# ---------------------------------------------------------------- programs: graphs to build again with other leaves
+
+
+def _positive(v: Value) -> Value:
+    return v * v + 0.5  # > 0 for any leaf: log, sqrt, a base of ** with a Value exponent, a divisor
+
+
+def _power(a: Value, n: float) -> Value:
+    t = a.tanh()  # bounded: powers of powers do not overflow
+    return t**n if n in (2.0, 3.0) else _positive(t) ** n
+
+
+# name → (arity, build from the chosen nodes and the program's numbers)
+_OPS = {
+    "+": (2, lambda a, b, c: a + b),
+    "-": (2, lambda a, b, c: a - b),
+    "*": (2, lambda a, b, c: a * b),
+    "/": (2, lambda a, b, c: a / (b * b + 1.0)),
+    "**": (2, lambda a, b, c: _positive(a) ** b.tanh()),
+    "**n": (1, lambda a, c: _power(a, [2.0, 3.0, -1.0, 0.5, 1.5][int(abs(c[0]) * 2.4) % 5])),
+    "neg": (1, lambda a, c: -a),
+    "exp": (1, lambda a, c: a.tanh().exp()),
+    "log": (1, lambda a, c: _positive(a).log()),
+    "sqrt": (1, lambda a, c: _positive(a).sqrt()),
+    "abs": (1, lambda a, c: abs(a)),
+    "tanh": (1, lambda a, c: a.tanh()),
+    "sigmoid": (1, lambda a, c: a.sigmoid()),
+    "relu": (1, lambda a, c: a.relu()),
+    "softplus": (1, lambda a, c: a.softplus()),
+    "log_sigmoid": (1, lambda a, c: a.log_sigmoid()),
+    "clamp": (1, lambda a, c: a.clamp(-abs(c[0]), abs(c[1]))),
+    "maximum": (2, lambda a, b, c: a.maximum(b)),
+    "minimum": (2, lambda a, b, c: a.minimum(b)),
+    "Σ": (3, lambda a, b, d, c: total([a, b, d])),
+    "Σwx+b": (3, lambda a, b, d, c: weighted_sum([a, b], [d, a], d)),
+    "Σwx": (3, lambda a, b, d, c: weighted_sum([a, b], [b, d])),
+    "Σwc+b": (2, lambda a, b, c: fused.weighted_sum_of_constants([a, b], [c[0], c[1]], a)),
+    "Σwc": (2, lambda a, b, c: fused.weighted_sum_of_constants([a, b], [c[0], c[1]])),
+    "mse": (2, lambda a, b, c: fused.mse([a, b], [c[0], c[1]], 2)),
+    "cross_entropy": (2, lambda a, b, c: fused.cross_entropy([a.sigmoid(), b.sigmoid()], [1.0, 0.0], 1)),
+    "sigmoid_cross_entropy": (2, lambda a, b, c: fused.sigmoid_cross_entropy([a, b], [1.0, 0.3], 2)),
+    "hinge": (2, lambda a, b, c: fused.hinge([a, b], [1.0, -1.0], 2)),
+    "softmax_cross_entropy": (3, lambda a, b, d, c: fused.softmax_cross_entropy([a, b, d], [0.0, 1.0, 0.0], 1, 3)),
+    "l2": (2, lambda a, b, c: fused.l2([a, b], 0.5 + abs(c[0]), 3)),
+    "rmsnorm": (3, lambda a, b, d, c: fused.rmsnorm([a, b, d])[int(abs(c[0]) * 1.4) % 3]),
+    "softmax": (3, lambda a, b, d, c: fused.softmax([a, b, d], divisor=1.5)[int(abs(c[1]) * 1.4) % 3]),
+}
+OP_NAMES = sorted(_OPS)
+
+
+class Program(NamedTuple):
+    """A graph as a recipe: its leaves' values, then ops on earlier nodes [(op, node indices, two numbers)]."""
+
+    leaves: list[float]
+    ops: list[tuple[str, tuple[int, ...], tuple[float, float]]]
+
+    def build(self, leaves: list[float] | None = None) -> tuple[Value, list[Value]]:
+        """(root, leaves): the graph made with these leaf values (default: the program's own)."""
+        xs = [Value(x, label=f"x_{i + 1}") for i, x in enumerate(leaves or self.leaves)]
+        nodes = list(xs)
+        for name, picks, numbers in self.ops:
+            arity, make = _OPS[name]
+            nodes.append(make(*(nodes[k] for k in picks), numbers))
+        return nodes[-1], xs
+
+
+@st.composite
+def programs(draw, max_ops: int = 10, ops: list[str] | None = None) -> Program:
+    """A random program: 1–3 leaves in [−2, 2], then ops (of `ops`, default all) on earlier nodes; the
+    root is the last."""
+    values = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+    leaves = [draw(values) for _ in range(draw(st.integers(1, 3)))]
+    steps = []
+    for k in range(draw(st.integers(1, max_ops))):
+        name = draw(st.sampled_from(ops or OP_NAMES))
+        arity = _OPS[name][0]
+        picks = tuple(draw(st.integers(0, len(leaves) + k - 1)) for _ in range(arity))
+        steps.append((name, picks, (draw(values), draw(values))))
+    return Program(leaves, steps)
+
+
+def close(a: float, b: float, rel: float = 1e-12) -> bool:
+    """a and b equal to `rel` (NaN equals NaN; a last-bit floor of 1e-15 around 0, where a difference of
+    JavaScript's and C's libm in an input's last bit may cancel down to)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-15

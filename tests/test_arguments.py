@@ -61,6 +61,10 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("MLP", "epsilon"): POSITIVE,
     ("MLP", "seed"): SEED,
     ("MLP", "max_parameters"): COUNT,
+    ("GPT", "vocab_size"): Spec("int", 2),
+    **{("GPT", p): COUNT for p in ("n_embd", "n_layer", "block_size", "max_parameters")},
+    ("GPT", "n_head"): Spec("int", 1, 4),  # and it must divide n_embd, 4 in the valid call below
+    ("GPT", "seed"): SEED,
     ("l2", "lam"): NONNEGATIVE,
     ("l2", "m"): COUNT,
     ("Optimizer", "lr"): POSITIVE,
@@ -197,6 +201,7 @@ VALID = {
     "Neuron": lambda: ((2,), {}),
     "Layer": lambda: ((2, 3), {}),
     "MLP": lambda: ((2, [3, 1]), {}),
+    "GPT": lambda: ((5,), {"n_embd": 4}),
     "l2": lambda: ((mlp(), 0.5, 4), {}),
     "Optimizer": lambda: (([Value(1.0)], 0.1), {}),
     "SGD": lambda: (([Value(1.0)],), {}),

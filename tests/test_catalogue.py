@@ -753,8 +753,8 @@ def _(tmp):
     nn.load(weights_file(tmp, sizes=[2, 100_000_000, 1]))
 
 
-bad("load version 2", ValueError, r"version 2 of the weights format; this chainrule reads version 1")(
-    lambda tmp: nn.load(weights_file(tmp, version=2))
+bad("load version 3", ValueError, r"version 3 of the weights format; this chainrule reads versions 1 and 2")(
+    lambda tmp: nn.load(weights_file(tmp, version=3))
 )
 bad("load no version", ValueError, "version None of the weights format")(
     lambda tmp: nn.load(weights_file(tmp, version=None))
@@ -816,7 +816,7 @@ def _(tmp):
     nn.load(tmp / "w.json")
 
 
-@bad("load a JSON list", ValueError, 'not a chainrule weights file \\(no "format": "chainrule-mlp"\\)')
+@bad("load a JSON list", ValueError, 'not a chainrule weights file \\(no "format": "chainrule"\\)')
 def _(tmp):
     (tmp / "w.json").write_text("[1, 2]")
     nn.load(tmp / "w.json")
@@ -825,7 +825,7 @@ def _(tmp):
 bad("load a missing file", FileNotFoundError, "nope.json")(lambda tmp: nn.load(tmp / "nope.json"))
 bad("load a folder", IsADirectoryError, "")(lambda tmp: nn.load(tmp))
 bad("load the path 3", TypeError, "load: path must be a str or os.PathLike, got int")(lambda tmp: nn.load(3))
-bad("load_weights into a string", TypeError, "load_weights: expected an nn.MLP to fill, got str")(
+bad("load_weights into a string", TypeError, "load_weights: expected an nn.MLP or nn.GPT to fill, got str")(
     lambda tmp: nn.load_weights("model", weights_file(tmp))
 )
 

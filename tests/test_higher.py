@@ -22,6 +22,7 @@ from autograd import (
     Value,
     draw,
     explore,
+    fused,
     grad,
     hessian,
     hvp,
@@ -120,6 +121,15 @@ OPS = {
     ),
     "softmax_cross_entropy": (
         lambda a, b, c: nn.softmax_cross_entropy([[a, b, c * a]], [[0.2, 0.8, 0.0]]),
+        (finite,) * 3,
+    ),
+    # one node per output, every input a parent (nn.gpt's RMSNorm and attention softmax): Σ cᵢyᵢ mixes the outputs
+    "rmsnorm": (
+        lambda a, b, c: total([y * w for y, w in zip(fused.rmsnorm([a, b, c]), (0.7, -1.3, 0.4))]),
+        (finite,) * 3,
+    ),
+    "softmax": (
+        lambda a, b, c: total([y * w for y, w in zip(fused.softmax([a, b, c], 2.0), (0.7, -1.3, 0.4))]),
         (finite,) * 3,
     ),
 }

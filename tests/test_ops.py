@@ -130,6 +130,16 @@ CASES = {
         ]
     ),
     "l2": lambda xs: [fused.l2([Value(0.3), Value(-2.0)], 0.7, 5)],
+    # a transformer's n-to-n ops (nn.gpt): every output of windows of 4 points, of every magnitude
+    "rmsnorm": lambda xs: [
+        y for i in range(0, len(xs) - 4, 4) for y in fused.rmsnorm([Value(x) for x in xs[i : i + 4]])
+    ],
+    "softmax": lambda xs: [
+        a
+        for i in range(0, len(xs) - 3, 3)
+        for d in (1.0, 2.0)
+        for a in fused.softmax([Value(x) for x in xs[i : i + 3]], d)
+    ],
 }
 
 

@@ -151,7 +151,7 @@ def test_fit_and_a_saved_file_are_unaffected(tmp_path):
     history = nn.fit(model, Xm, ym, loss="cross_entropy", optimizer=nn.Adam(model.parameters(), lr=0.05), epochs=5)
     assert len(history) == 5
     doc = json.loads(nn.save(model, tmp_path / "m.json").read_text())
-    assert doc["version"] == 1
+    assert doc["version"] == 2 and doc["model"] == "mlp"
 
 
 def test_what_the_check_does_not_read():

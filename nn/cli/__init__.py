@@ -20,7 +20,7 @@ import sys
 __all__ = ["main", "build_parser", "version", "SUBCOMMANDS"]
 
 # Imported only when the command line is built, so `import nn` stays light.
-SUBCOMMANDS = ["demo", "graph", "explore", "check", "digits"]
+SUBCOMMANDS = ["demo", "graph", "explore", "check", "digits", "gpt"]
 
 
 def build_parser() -> argparse.ArgumentParser:

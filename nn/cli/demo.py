@@ -24,6 +24,7 @@ from .. import crosscheck, matrix
 from ..convert import thetas_from_mlp
 from ..data import moons
 from ..examples import EXAMPLE_DATA, example
+from ..layout import layout
 from ..losses import mse
 from ..module import MLP
 from ..optim import Adam
@@ -117,10 +118,11 @@ def run_demo(
 
     _heading("4 · Files", say)
     w = net.layers[0].neurons[0].w[0]
-    graph = draw(J, highlight=w)
+    graph = draw(J, highlight=w, **layout(J))
     for suffix in ("svg", "png"):
         written.append(save(graph, out / f"graph-2-2-2.{suffix}"))
-    written.append(explore(J).save(out / "explore-2-2-2.html"))  # open it in a browser: backprop step by step
+    # open it in a browser: backprop step by step, and "gradient step" on the network's parameters
+    written.append(explore(J, params=net.parameters(), **layout(J)).save(out / "explore-2-2-2.html"))
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(range(1, len(history) + 1), history.losses, color="#1f77b4")

@@ -15,6 +15,7 @@ from pathlib import Path
 from autograd import chain_paths, draw, save
 from autograd.draw import FORMATS
 
+from ..layout import layout
 from .network import add_network_options, cli_message, network_from_args
 
 __all__ = ["add_parser"]
@@ -33,8 +34,9 @@ def _run(args: argparse.Namespace) -> int:
             highlight=net.highlight,
             max_nodes=args.max_nodes,
             path_limit=args.path_limit,
-            rankdir=args.rankdir,
+            rankdir=args.rankdir or "LR",
             show_grad=False if args.no_backward else None,  # forward only: no grad column, no Python hint
+            **layout(net.root),  # a box per layer, the weights next to what they multiply
         )
     except ValueError as exc:
         raise ValueError(cli_message(exc, args.elementary)) from None
@@ -55,7 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "graph",
         help="draw a small network's computation graph to SVG, PNG or PDF",
         description="Draw the computation graph of a small network: every value with its data and grad, every "
-        "op, the local derivative on every edge, a cluster per layer, after one backward pass of J = mse. "
+        "op, the local derivative on every edge, a box per layer, after one backward pass of J = mse. "
         "With no options: Jordan's 2-2-2 network on its sample and target. With --highlight, one "
         "parameter's chain-rule paths coloured and summed in a legend.",
     )

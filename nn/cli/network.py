@@ -9,6 +9,7 @@ after backward: something worth looking at.
 from __future__ import annotations
 
 import argparse
+import math
 from typing import NamedTuple
 
 from autograd import Value
@@ -72,7 +73,11 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
         metavar="PARAM",
         help="colour a parameter's chain-rule paths to J, by label (w_1,1^(1)) or name (layers.0.neurons.0.w.0)",
     )
-    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left to right (default) or top to bottom")
+    p.add_argument(
+        "--rankdir",
+        choices=["LR", "TB"],
+        help="left to right or top to bottom (default: LR for graph; explore opens on the layout that fits the window)",
+    )
     p.add_argument("--max-nodes", type=positive_int, default=200, help="refuse larger graphs (default 200)")
     p.add_argument(
         "--max-parameters",
@@ -91,6 +96,14 @@ def _find(mlp: MLP, wanted: str) -> Value:
     names = [f"{p.label} ({n})" for n, p in mlp.named_parameters()]
     shown = ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
     raise ValueError(f"--highlight: no parameter called {wanted!r}; valid names include: {shown}")
+
+
+def _finite(numbers: list[float], option: str) -> list[float]:
+    """The numbers of --sample or --target, each finite: a NaN or an infinity would make J NaN."""
+    bad = next((x for x in numbers if not math.isfinite(x)), None)
+    if bad is not None:
+        raise ValueError(f"{option}: every number must be finite, got {bad!r} in {','.join(map(repr, numbers))}")
+    return numbers
 
 
 def network_from_args(args: argparse.Namespace) -> Network:
@@ -118,9 +131,9 @@ def network_from_args(args: argparse.Namespace) -> Network:
         sample = [round(0.5 * (i + 1) / mlp.nin, 4) for i in range(mlp.nin)]
         target = [0.5] * mlp.sizes[-1]
     if args.sample is not None:
-        sample = args.sample
+        sample = _finite(args.sample, "--sample")
     if args.target is not None:
-        target = args.target
+        target = _finite(args.target, "--target")
     if len(sample) != mlp.nin:
         raise ValueError(f"--sample has {len(sample)} numbers but the network takes {mlp.nin} (its first layer size)")
     if len(target) != mlp.sizes[-1]:

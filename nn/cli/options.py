@@ -21,10 +21,14 @@ __all__ = [
     "integer_option",
     "real_option",
     "folder",
+    "seconds",
+    "byte_size",
     "add_progress_options",
     "show_progress",
     "say_written",
 ]
+
+MAX_SECONDS = 86_400.0  # a day: a longer limit is a typing slip (and overflows the OS's timers)
 
 
 def layer_sizes(text: str) -> list[int]:
@@ -39,14 +43,11 @@ def layer_sizes(text: str) -> list[int]:
 
 
 def numbers(text: str) -> list[float]:
-    """An argparse type: "0.35,0.9" → [0.35, 0.9], each a finite number."""
+    """An argparse type: "0.35,0.9" → [0.35, 0.9]."""
     try:
-        values = [float(t) for t in text.split(",")]
+        return [float(t) for t in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
-    if not all(v - v == 0.0 for v in values):
-        raise argparse.ArgumentTypeError(f"expected finite numbers separated by commas, got {text!r}")
-    return values
 
 
 def _checked(check: Callable, parse: Callable[[str], object], **bounds) -> Callable[[str], object]:
@@ -92,6 +93,37 @@ def folder(text: str) -> str:
                 raise argparse.ArgumentTypeError(f"{text} {where}, not a folder: name a folder (it is made if missing)")
             break
     return text
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds > 0, at most a day."""
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}") from None
+    if not 0 < t <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds > 0 and ≤ {MAX_SECONDS:g} (a day), got {text!r}"
+        )
+    return t
+
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def byte_size(text: str) -> int:
+    """An argparse type: "4G", "512M", "4GiB", "1.5G" or a number of bytes → bytes (at least 64 MiB)."""
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = t[-1:] if t[-1:] in _UNITS and t[-1:] else ""
+    try:
+        n = int(float(t[: len(t) - len(unit)]) * _UNITS[unit])
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 4G, 512M or a number of bytes, got {text!r}"
+        ) from None
+    if n < 64 * 2**20:
+        raise argparse.ArgumentTypeError(f"expected a size of at least 64M, got {text!r}")
+    return n
 
 
 def add_progress_options(p: argparse.ArgumentParser) -> None:

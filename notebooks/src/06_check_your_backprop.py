@@ -6,7 +6,7 @@ The course's exercise has you write `nnCostFunction` — the cost $J$ and its gr
 and compare it with numerical gradients by eye: two columns of numbers and one relative
 difference. When they disagree, nothing says *which* entry is wrong nor *why*.
 
-`nn.gradcheck.check_backprop` runs your function on small networks whose gradient chainrule knows
+`nn.grader.check_backprop` runs your function on small networks whose gradient chainrule knows
 three ways (the matrix implementation, the scalar engine, central differences), at λ = 0 and
 λ = 3, and reports
 
@@ -16,13 +16,17 @@ three ways (the matrix implementation, the scalar engine, central differences), 
    *from* neuron 3 of layer 2 (column 0 is the bias);
 4. a diagnosis: which classic mistake gives exactly your numbers, and the line to fix.
 
-Your function runs in a child process: if it hangs, crashes, prints or calls `sys.exit`, the
-report says so. Here is a learner's `nnCostFunction` in the signature of the exercise's Python
+Called here, in the notebook, it runs your function in a forked copy of this kernel: it sees
+everything the notebook defined, and if it hangs, crashes, prints or calls `sys.exit`, the report
+says so (the copy, and anything it started, ends with the check; nothing it changes comes back).
+It is a convenience, not a security boundary: your code runs with your rights. Beside the
+reference it differentiates *your own* cost ("your own cost's slope"), which tells a wrong
+backprop from a cost that is another function. Here is a learner's `nnCostFunction` in the signature of the exercise's Python
 port (`y` holds labels 0..K−1, the Θ's are unrolled row by row). It has a mistake.
 """),
 ("code", r"""
 import numpy as np
-from nn.gradcheck import check_backprop, assert_backprop
+from nn.grader import check_backprop, assert_backprop
 
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
@@ -124,10 +128,12 @@ def test_my_backprop():
     assert_backprop(nnCostFunction)
 ```
 
-The same check from a shell, on a file (imported by path in a child process; exit code 0 when
-right, 1 when wrong, 2 for a bad path or option):
+The same check from a shell, on a notebook or a file (in a child process of chainrule's
+interpreter or, with `--python`, of yours; exit code 0 RIGHT, 1 WRONG, 3 NOT CHECKED — nothing
+could be compared, and the report says what to do — and 2 for a bad path or option):
 
 ```sh
+chainrule check --function exercise4.ipynb:nnCostFunction    # your notebook: its imports and definitions
 chainrule check --function ex4.py:nnCostFunction             # the port: row-major, y in 0..K−1
 chainrule check --function ex4.py:nnCostFunction --order F   # MATLAB-style column-major unrolling
 chainrule check --function ex4.py:nnCostFunction --labels 1  # y in 1..K

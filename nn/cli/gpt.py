@@ -1,0 +1,205 @@
+"""`chainrule gpt`: train microgpt's transformer on real first names, sample names, check and draw it.
+
+    chainrule gpt                         # train 1,000 steps on the census first names, print 20 names
+    chainrule gpt --data input.txt        # your own documents, one per line
+    chainrule gpt --check                 # engine (fused), engine (elementary), matrices, central differences
+    chainrule gpt --draw                  # the graph of a tiny GPT (4 tokens, n_embd 4, 1 head, 2 positions)
+    chainrule gpt --load out/gpt.json     # sample from a saved model (and draw its attention)
+
+Training writes into --out (default ./chainrule-out): gpt.json (the model, `nn.load` reads it) and
+gpt-attention.png (the attention maps on one document).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from .options import add_progress_options, positive_int, say_written, show_progress
+
+__all__ = ["add_parser", "check_model", "DEFAULT_STEPS"]
+
+DEFAULT_STEPS = 1000
+SECONDS_PER_STEP = 0.012  # measured: `chainrule gpt`, 1,000 steps in 12.0 s on the 2-core development machine
+MAX_STEPS = 1_000_000
+
+
+def _documents(args: argparse.Namespace) -> tuple[list[str], str]:
+    from .. import names
+
+    if args.data is not None:
+        docs = names.read_documents(args.data)
+        return names.shuffled(docs, args.seed), f"{len(docs):,} documents from {args.data}"
+    return names.shuffled(names.first_names(), args.seed), (
+        "the 5,163 first names of the 1990 US census (the `names` package; not microgpt's 32,033 names)"
+    )
+
+
+def _model(args: argparse.Namespace, docs: list[str]):
+    from ..gpt import GPT
+
+    if args.load is not None:
+        from ..io import load
+
+        model = load(args.load)
+        if not isinstance(model, GPT):
+            raise ValueError(f"--load {args.load}: the file holds an MLP, not a GPT")
+        return model
+    return GPT.from_documents(
+        docs, n_embd=args.n_embd, n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, seed=args.seed
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ..grader.gpt import check_gpt
+
+    docs, where = _documents(args)
+    model = _model(args, docs)
+    doc = args.doc if args.doc is not None else docs[0]
+    print(f"chainrule gpt --check: ∂J/∂W three ways and by central differences, on one document of {where}")
+    report = check_gpt(model, model.tokens(doc), numerical=not args.no_numerical)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def check_model(seed: int) -> int:
+    """`chainrule check --model gpt`: what `chainrule gpt --check --seed SEED` does (the default sizes)."""
+    parser = argparse.ArgumentParser(prog="chainrule")
+    add_parser(parser.add_subparsers())
+    return _run(parser.parse_args(["gpt", "--check", "--seed", str(seed)]))
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from autograd import save
+    from autograd.draw import FORMATS
+
+    from ..gpt_draw import TINY_DOCUMENT, graph, tiny_gpt
+
+    model = tiny_gpt(args.seed)
+    tokens = model.tokens(TINY_DOCUMENT)
+    g = graph(model, tokens, edge_labels=args.edge_labels)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    formats = [args.format] if args.format else ["svg", "png"]
+    paths = [save(g, out / f"gpt-graph.{fmt}") for fmt in formats if fmt in FORMATS]
+    print(
+        f"the graph of a tiny GPT (vocabulary {model.vocab_size}: {model.chars!r} and BOS; n_embd {model.n_embd}, "
+        f"{model.n_head} head, {model.n_layer} layer) on {TINY_DOCUMENT!r} cut to {len(tokens) - 1} positions, "
+        f"after one backward pass: {g.values} nodes, weights folded into their nodes (op Σwc), grouped by block"
+    )
+    say_written(paths)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.lr is not None and not 0 < args.lr < float("inf"):
+        raise ValueError(f"--lr must be a finite number > 0, got {args.lr}")
+    if not 0 < args.temperature < float("inf"):
+        raise ValueError(f"--temperature must be a finite number > 0, got {args.temperature}")
+    if args.steps is not None and args.steps > MAX_STEPS:
+        raise ValueError(f"--steps must be at most {MAX_STEPS:,}, got {args.steps:,}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be an integer ≥ 0, got {args.seed}")
+    if args.draw:
+        return _draw(args)
+    if args.check:
+        return _check(args)
+    from .. import gpt
+    from ..gpt_draw import save_attention_map
+    from ..io import save
+
+    docs, where = _documents(args)
+    model = _model(args, docs)
+    say = print
+    steps = 0 if args.load is not None and args.steps is None else (args.steps or DEFAULT_STEPS)
+    say(f"data: {where}")
+    say(f"model: {model}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if steps:
+        lr = args.lr or gpt.LEARNING_RATE
+        say(
+            f"training {steps:,} steps, one document per step, Adam (β₁ 0.85, β₂ 0.99) at lr {lr:g} decaying "
+            f"linearly to 0; the fused graph (Σwx dot products, one node per RMSNorm output and per α, one J)"
+        )
+        progress = show_progress(args)
+        every = max(1, steps // 20)
+
+        def log(k: int, loss: float) -> None:
+            if not progress and (k == 0 or (k + 1) % every == 0 or k + 1 == steps):
+                say(f"step {k + 1:>6,} / {steps:,}   loss {loss:.4f}")
+
+        t0 = time.perf_counter()
+        losses = gpt.train(model, docs, steps, lr, progress=progress, callback=log)
+        seconds = time.perf_counter() - t0
+        tail = losses[-min(50, len(losses)) :]
+        say(
+            f"trained in {seconds:.1f} s ({1e3 * seconds / steps:.1f} ms per step); loss {losses[0]:.4f} at step 1, "
+            f"{sum(tail) / len(tail):.4f} averaged over the last {len(tail)}"
+        )
+        say_written([save(model, out / "gpt.json")])
+    doc = args.doc if args.doc is not None else docs[0]
+    tokens = model.tokens(doc)
+    say_written([save_attention_map(model, tokens, out / "gpt-attention.png")])
+    say(f"{args.samples} samples at temperature {args.temperature:g} (seed {args.seed}):")
+    for k, name in enumerate(model.generate(args.samples, args.temperature, args.seed), start=1):
+        say(f"  sample {k:2d}: {name}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    seconds = DEFAULT_STEPS * SECONDS_PER_STEP
+    p = sub.add_parser(
+        "gpt",
+        help="train microgpt's transformer on first names and sample names; --check, --draw",
+        description=(
+            "microgpt's GPT (one layer, 4 heads, n_embd 16, block 16: 4,192 parameters) on chainrule's engine, "
+            "trained on the 1990 US census first names (5,163 names, shipped in the `names` package; not "
+            f"microgpt's 32,033) or your own --data. The default {DEFAULT_STEPS:,} steps take about "
+            f"{seconds:.0f} s on a 2-core machine ({1e3 * SECONDS_PER_STEP:.0f} ms per step). Prints the loss as "
+            "it goes and 20 sampled names, writes the model (gpt.json) and the attention maps (gpt-attention.png)."
+        ),
+    )
+    p.add_argument("--data", metavar="FILE", help="your documents, one per line (UTF-8), instead of the census names")
+    p.add_argument(
+        "--steps",
+        type=positive_int,
+        default=None,
+        help=f"training steps, one document each (default {DEFAULT_STEPS:,}: about {seconds:.0f} s)",
+    )
+    p.add_argument(
+        "--lr", type=float, default=None, help="Adam's learning rate at step 1, decaying to 0 (default 0.01)"
+    )
+    p.add_argument("--n-embd", type=positive_int, default=16, help="embedding width (default 16)")
+    p.add_argument("--n-head", type=positive_int, default=4, help="attention heads; must divide --n-embd (default 4)")
+    p.add_argument("--n-layer", type=positive_int, default=1, help="transformer layers (default 1)")
+    p.add_argument("--block-size", type=positive_int, default=16, help="positions per document (default 16)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seeds the weights, the documents' order and sampling (default 0)"
+    )
+    p.add_argument("--samples", type=positive_int, default=20, help="names to sample after training (default 20)")
+    p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature > 0 (default 0.5)")
+    p.add_argument("--doc", help="the document for the attention maps and --check (default: the first one)")
+    p.add_argument("--load", metavar="FILE", help="a GPT saved by chainrule gpt: sample from it (no training)")
+    p.add_argument(
+        "--out", default="chainrule-out", help="folder for gpt.json and the pictures (default chainrule-out)"
+    )
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
+        "--check",
+        action="store_true",
+        help="instead of training: the three-way gradient check of a GPT of these sizes (or --load's) on one "
+        "document; exit code 0 when all agree, 1 when not",
+    )
+    what.add_argument(
+        "--draw",
+        action="store_true",
+        help="instead of training: draw a tiny GPT's graph (4 tokens, n_embd 4, 1 head, 2 positions; 175 nodes) "
+        "into --out as gpt-graph.svg and .png",
+    )
+    p.add_argument("--no-numerical", action="store_true", help="--check without central differences (faster)")
+    p.add_argument("--edge-labels", action="store_true", help="--draw: print each local derivative on its edge")
+    p.add_argument("--format", choices=("svg", "png", "pdf"), help="--draw: one format only")
+    add_progress_options(p)
+    p.set_defaults(func=_run)

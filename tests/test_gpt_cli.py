@@ -1,0 +1,124 @@
+"""`chainrule gpt`: training, sampling, saving, --check, --draw, --load, and bad options (exit code 2, one line)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn
+from nn.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_training_from_the_shell_prints_losses_and_names_and_saves_the_model(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "nn.cli", "gpt", "--steps", "12", "--samples", "4", "--n-embd", "8", "--n-head", "2",
+         "--out", str(tmp_path), "--no-progress", "--seed", "3"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "the 5,163 first names of the 1990 US census" in out and "not microgpt's 32,033 names" in out
+    steps = re.findall(r"^step +(\d+) / 12   loss (\d\.\d{4})$", out, re.MULTILINE)
+    assert [int(k) for k, _ in steps] == list(range(1, 13))  # 12 steps: a line each (every max(1, 12 // 20))
+    assert abs(float(steps[0][1]) - math.log(27)) < 0.3  # an untrained model: about ln 27
+    assert "trained in" in out and "ms per step" in out
+    samples = [line.split(": ", 1)[1] if ": " in line else "" for line in out.splitlines() if "  sample " in line]
+    assert len(samples) == 4 and all(set(s) <= set("abcdefghijklmnopqrstuvwxyz") for s in samples)
+    model = nn.load(tmp_path / "gpt.json")
+    assert isinstance(model, nn.GPT) and model.n_embd == 8 and model.n_head == 2
+    assert (tmp_path / "gpt-attention.png").read_bytes()[:4] == b"\x89PNG"
+    # the same seed, loaded back: the same samples
+    assert (
+        main(["gpt", "--load", str(tmp_path / "gpt.json"), "--samples", "4", "--seed", "3", "--out", str(tmp_path)])
+        == 0
+    )
+
+
+def test_own_documents_and_help_states_the_default_steps_and_time(tmp_path, capsys):
+    (tmp_path / "input.txt").write_text("abba\nbaba\n\nab\n", encoding="utf-8")
+    assert main(["gpt", "--data", str(tmp_path / "input.txt"), "--steps", "3", "--samples", "2", "--n-embd", "4",
+                 "--n-head", "1", "--block-size", "4", "--out", str(tmp_path), "--no-progress"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "3 documents from" in out and "vocab_size=3" in out  # a, b and BOS
+    with pytest.raises(SystemExit):
+        main(["gpt", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "The default 1,000 steps take about" in text and "ms per step" in text
+
+
+def test_check_reports_the_three_way_agreement(capsys):
+    assert main(["gpt", "--check", "--n-embd", "4", "--n-head", "2", "--block-size", "4", "--doc", "ann"]) == 0
+    out = capsys.readouterr().out
+    assert "document 'ann': 5 tokens" in out and "layer0.attn_wq" in out
+    assert out.count("   ok") == 9 and out.strip().endswith("and with central differences")
+
+
+def test_check_exits_1_when_the_matrices_disagree(monkeypatch, capsys):
+    from nn import gpt_matrix
+
+    real = gpt_matrix.backprop
+
+    def wrong(*args):
+        J, G = real(*args)
+        G["layer0.mlp_fc2"][1, 2] += 1e-6
+        return J, G
+
+    monkeypatch.setattr(gpt_matrix, "backprop", wrong)
+    assert main(["gpt", "--check", "--n-embd", "4", "--n-head", "1", "--block-size", "3", "--no-numerical"]) == 1
+    out = capsys.readouterr().out
+    assert "layer0.mlp_fc2" in out and "WRONG" in out
+
+
+def test_draw_writes_the_tiny_graph(tmp_path, capsys):
+    assert main(["gpt", "--draw", "--format", "svg", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    svg = (tmp_path / "gpt-graph.svg").read_text(encoding="utf-8")
+    assert "175 nodes" in out and "layer 1 · head 1" in svg and "α" in svg and svg.rstrip().endswith("</svg>")
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--n-head", "3"], "n_head must divide n_embd"),
+        (["--data", "/nonexistent/names.txt"], "No such file or directory"),
+        (["--temperature", "0"], "--temperature must be a finite number > 0, got 0.0"),
+        (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+        (["--steps", "2000000"], "--steps must be at most 1,000,000"),
+        (["--seed", "-2"], "--seed must be an integer ≥ 0, got -2"),
+        (["--doc", "Zoë", "--check"], "character 'Z'"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(argv, words, capsys, tmp_path):
+    assert main(["gpt", "--out", str(tmp_path), "--no-progress", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule gpt: error:") and words in err and err.count("\n") == 1
+
+
+def test_load_refuses_an_mlp(tmp_path, capsys):
+    nn.save(nn.MLP(2, [1]), tmp_path / "m.json")
+    assert main(["gpt", "--load", str(tmp_path / "m.json"), "--out", str(tmp_path)]) == 2
+    assert "holds an MLP, not a GPT" in capsys.readouterr().err
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["model"] == "mlp"
+
+
+def test_chainrule_check_model_gpt_runs_the_gpt_check(monkeypatch, capsys):
+    from nn.cli import gpt as gpt_cli
+
+    seen = []
+    monkeypatch.setattr(gpt_cli, "_check", lambda args: seen.append(args) or 0)
+    assert main(["check", "--model", "gpt", "--seed", "2"]) == 0
+    (args,) = seen
+    assert args.check and args.seed == 2 and (args.n_embd, args.n_head, args.n_layer, args.block_size) == (16, 4, 1, 16)
+    assert main(["check", "--model", "gpt", "--course"]) == 2
+    assert "--course applies to --model mlp" in capsys.readouterr().err
