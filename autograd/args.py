@@ -36,10 +36,15 @@ def describe(x: object, width: int = 60) -> str:
 def _bound_words(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     parts = []
     if low is not None:
-        parts.append(f"{'>' if low_open else '≥'} {low:g}")
+        parts.append(f"{'>' if low_open else '≥'} {_number(low)}")
     if high is not None:
-        parts.append(f"{'<' if high_open else '≤'} {high:g}")
+        parts.append(f"{'<' if high_open else '≤'} {_number(high)}")
     return " and ".join(parts)
+
+
+def _number(bound: float) -> str:
+    """A bound as the user would write it: integers in full (2**32 − 1 is 4294967295, not 4.29497e+09)."""
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
 
 
 def integer(x: object, where: str, name: str, *, low: int | None = 1, high: int | None = None) -> int:

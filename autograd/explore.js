@@ -540,7 +540,7 @@
       if (!n.parents.length || !n.parents.some((p) => dirty[p])) continue;
       let out;
       try {
-        out = MIRROR.apply(n.kind, n.parents.map((p) => data[p]), n.params, n);
+        out = MIRROR.apply(n.kind, n.parents.map((p) => data[p]), n.params, n, (k) => data[N[n.parents[k]].parents[0]]);
       } catch (e) {
         if (e instanceof MIRROR.OpError) throw new Error(e.message + ", at " + n.name);
         throw e;

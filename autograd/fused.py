@@ -12,6 +12,7 @@ the ops of `value.py` do, and carries its rule as Values (`node.op.rule`) and it
     Σwc      z = Σᵢ wᵢcᵢ                         (w₁…wₙ)                  (c₁…cₙ)
     Σ        s = Σᵢ vᵢ                           (v₁…vₙ)                  (1, …, 1)
     mse, cross_entropy, hinge, softmax_cross_entropy, l2:  J over a batch     (∂J/∂a₁, …)
+    sigmoid_cross_entropy:  J over a batch, from the logits z                  (∂J/∂z₁, …)
     rmsnorm  yᵢ = xᵢ·(Σⱼxⱼ²/n + ε)^(−1/2)         (x₁…xₙ)                  (s·(δᵢⱼ − yᵢyⱼ/n))ⱼ
     softmax  αₜ = exp(ℓₜ/d) / Σₛ exp(ℓₛ/d)        (ℓ₁…ℓₙ)                  (αₜ(δₜₛ − αₛ)/d)ₛ
 
@@ -34,7 +35,8 @@ from operator import mul as _mul  # on floats exactly float.__mul__, and twice a
 
 from .args import integer, real, sequence
 from .guards import first_moved
-from .ops import KINDS, Op
+from .numerics import exp_or_inf, sigmoids, softplus
+from .ops import KINDS, SIGMOID, Op
 from .value import Value, make_node
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "mse",
     "cross_entropy",
     "hinge",
+    "sigmoid_cross_entropy",
     "softmax_cross_entropy",
     "l2",
     "rmsnorm",
@@ -53,8 +56,9 @@ __all__ = [
 ]
 
 CLIP = 1e-12
-"""cross_entropy clips a to [CLIP, 1 − CLIP] before the log, so a = 0 or 1 gives a large,
-finite loss instead of inf; the derivative is taken at the clipped point."""
+"""cross_entropy clips an output that is not a sigmoid node to [CLIP, 1 − CLIP] before the log, so
+a = 0 or 1 gives a large, finite loss instead of inf; the derivative is taken at the clipped point.
+(A sigmoid node's term is computed from its logit, exactly: no clipping.)"""
 
 
 # ---------------------------------------------------------------- weighted sums
@@ -200,13 +204,31 @@ def total(values: Iterable[Value | float], label: str | None = None) -> Value:
 
 
 # ---------------------------------------------------------------- the losses, J over m samples
+#
+# Each loss is ONE node: parents the m·K outputs a (sample by sample), local derivatives ∂J/∂aₖ.
+# A term whose target weight is 0 adds nothing, also where its log is −inf (0 · ln 0 = 0): such
+# terms are left out of the sums, never multiplied by 0.
 
 
 def _batch(where: str, a: Sequence[Value], y: Sequence[float], m: int) -> tuple[tuple, list[float], int]:
     a = tuple(a)
+    m = integer(m, where, "m (the number of samples)")
     if len(a) != len(y):
         raise ValueError(f"{where}: {len(a)} outputs but {len(y)} targets")
-    return a, list(y), integer(m, where, "m (the number of samples)")
+    if not a:
+        raise ValueError(f"{where}: no outputs (a batch needs at least one sample with one output)")
+    if len(a) % m:
+        raise ValueError(f"{where}: {len(a)} outputs do not split into m={m} samples of equal size")
+    return a, list(y), m
+
+
+def _unit_targets(where: str, y: list[float]) -> None:
+    """A cross-entropy's targets are probabilities: each in [0, 1] (NaN is not)."""
+    for i, t in enumerate(y):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(
+                f"{where}: targets must be in [0, 1] (probabilities: 0/1 labels or soft ones), got {t!r} at index {i}"
+            )
 
 
 def mse(a: Sequence[Value], y: Sequence[float], m: int, label: str | None = "J") -> Value:
@@ -222,17 +244,63 @@ def _mse_rule(z) -> list:
     return [(a - yk) / m for a, yk in zip(z.parents, y)]
 
 
-def cross_entropy(a: Sequence[Value], y: Sequence[float], m: int, label: str | None = "J") -> Value:
-    """J = −1/m Σ [yₖ ln aₖ + (1 − yₖ) ln(1 − aₖ)] (the course);  ∂J/∂aₖ = −(yₖ/aₖ − (1 − yₖ)/(1 − aₖ))/m.
+def _exp(x):
+    """eˣ of a float (+inf where it overflows) or of a Value (the rules below run on both)."""
+    return exp_or_inf(x) if type(x) is float else x.exp()
 
-    Outputs must lie in [0, 1] (ValueError otherwise); a is clipped to [CLIP, 1 − CLIP] first, so
-    a saturated output costs −ln(1e-12) ≈ 27.6 rather than inf, and the derivative is the one at
-    the clipped point. A NaN output gives NaN.
+
+def _sigmoid_slope(y: float, t):
+    """∂/∂a of −[y ln a + (1 − y) ln(1 − a)] at a = σ(t), written in the logit t (a float or a Value):
+
+        −y/a + (1 − y)/(1 − a) = −y (1 + e^−t) + (1 − y)(1 + e^t)       (1/σ(t) = 1 + e^−t)
+
+    Each term keeps every digit at any t where it is a float: for y = 0 it is 1 + eᵗ, where
+    1/(1 − a) divides by a 1 − a that is 0.0 for t > 37. A term whose weight is 0 is left out.
+    """
+    d = 0.0
+    if y:
+        d = d - y * (1.0 + _exp(-t))
+    if y != 1.0:
+        d = d + (1.0 - y) * (1.0 + _exp(t))
+    return d
+
+
+def cross_entropy(a: Sequence[Value], y: Sequence[float], m: int, label: str | None = "J") -> Value:
+    """J = −1/m Σ [yₖ ln aₖ + (1 − yₖ) ln(1 − aₖ)] (the course);  ∂J/∂aₖ = (−yₖ/aₖ + (1 − yₖ)/(1 − aₖ))/m.
+
+    Two ways to a term, by what the output is:
+
+    - **a sigmoid node** (a = σ(z), the output of a sigmoid layer): the term and ∂J/∂a are computed
+      from its logit z = a.parents[0] — J's term as yₖ softplus(−zₖ) + (1 − yₖ) softplus(zₖ),
+      exact at any z; ∂J/∂a as −y(1 + e⁻ᶻ) + (1 − y)(1 + eᶻ) (see `_sigmoid_slope`) — so that the
+      chain through a, ∂J/∂a · σ′(z), gives δ = (σ(z) − y)/m to a few units in the last place for
+      |z| ≤ 700. Beyond that σ′(z) underflows to 0 (and 1 + e^|z| overflows), the chain through a
+      passes 0 where δ is ±1/m: use `sigmoid_cross_entropy` on the logits (`nn.cross_entropy(z, y,
+      from_logits=True)`), exact at any z. The graph is still z → a → J, every a drawn.
+    - **any other output**: must lie in [0, 1] (ValueError otherwise); it is clipped to
+      [CLIP, 1 − CLIP] first, so an output of exactly 0 or 1 costs −ln(1e-12) ≈ 27.6 rather than
+      inf, and the derivative is the one at the clipped point.
+
+    Targets must lie in [0, 1] (ValueError). A term whose weight (yₖ or 1 − yₖ) is 0 is left out:
+    0 · ln 0 = 0. A NaN output gives NaN. `op.params`: targets, m, clip, and `from_logit` (one
+    bool per output: True where its term was computed from the sigmoid node's logit).
     """
     a, y, m = _batch("cross_entropy", a, y, m)
+    _unit_targets("cross_entropy", y)
     J = 0.0
     grads = []
+    from_logit = []
     for ai, yi in zip(a, y):
+        if ai.op is SIGMOID:  # a = σ(z): from the logit z, exact (see the docstring)
+            t = ai.parents[0].data
+            if yi:
+                J += yi * softplus(-t)  # −y ln σ(z)
+            if yi != 1.0:
+                J += (1.0 - yi) * softplus(t)  # −(1 − y) ln(1 − σ(z))
+            grads.append(_sigmoid_slope(yi, t) / m)
+            from_logit.append(True)
+            continue
+        from_logit.append(False)
         p = ai.data
         if p != p:  # NaN in, NaN out
             J += p
@@ -240,22 +308,69 @@ def cross_entropy(a: Sequence[Value], y: Sequence[float], m: int, label: str | N
             continue
         if not 0.0 <= p <= 1.0:
             raise ValueError(
-                f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; use a sigmoid output layer"
+                f"cross_entropy: outputs must be in [0, 1] (probabilities), got {p!r}; use a sigmoid output layer, "
+                f"or pass the logits with from_logits=True"
             )
         p = min(max(p, CLIP), 1.0 - CLIP)
-        J -= yi * math.log(p) + (1.0 - yi) * math.log(1.0 - p)
+        if yi:
+            J -= yi * math.log(p)
+        if yi != 1.0:
+            J -= (1.0 - yi) * math.log(1.0 - p)
         grads.append(-(yi / p - (1.0 - yi) / (1.0 - p)) / m)
-    op = Op("cross_entropy", _cross_entropy_rule, targets=y, m=m, clip=CLIP)
+    op = Op("cross_entropy", _cross_entropy_rule, targets=y, m=m, clip=CLIP, from_logit=tuple(from_logit))
     return make_node(J / m, a, tuple(grads), op, label)
 
 
 def _cross_entropy_rule(z) -> list:
-    """∂J/∂aₖ as Values; at a clipped output a constant (J is flat in a there)."""
-    y, m = z.op.params["targets"], z.op.params["m"]
-    return [
-        -(yk / a - (1.0 - yk) / (1.0 - a)) / m if CLIP <= a.data <= 1.0 - CLIP else d
-        for a, yk, d in zip(z.parents, y, z.local_grads)
-    ]
+    """∂J/∂aₖ as Values: from the logit for a sigmoid output (see `cross_entropy`), else in a; a
+    constant where the float is (a clipped output, where J is flat in a; an overflowed 1 + e^|z|).
+
+    For a sigmoid output the derivative is a Value of the logit z, not of a: second derivatives
+    through it are right with respect to z and everything z depends on (the parameters), and
+    with respect to the a node itself they read 0 (ask for them from z)."""
+    y, m, logit = z.op.params["targets"], z.op.params["m"], z.op.params["from_logit"]
+    out = []
+    for a, yk, d, from_z in zip(z.parents, y, z.local_grads, logit):
+        if from_z and math.isfinite(d):
+            out.append(_sigmoid_slope(yk, a.parents[0]) / m)
+        elif not from_z and CLIP <= a.data <= 1.0 - CLIP:
+            out.append(-(yk / a - (1.0 - yk) / (1.0 - a)) / m)
+        else:
+            out.append(d)
+    return out
+
+
+def sigmoid_cross_entropy(z: Sequence[Value], y: Sequence[float], m: int, label: str | None = "J") -> Value:
+    """The cross-entropy of a sigmoid output, from its logits z, exact at any z ("binary cross-entropy
+    with logits"):
+
+        J = 1/m Σ [yₖ softplus(−zₖ) + (1 − yₖ) softplus(zₖ)]  = −1/m Σ [yₖ ln σ(zₖ) + (1 − yₖ) ln(1 − σ(zₖ))]
+        ∂J/∂zₖ = (σ(zₖ) − yₖ)/m, computed as ((1 − yₖ) σ(zₖ) − yₖ σ(−zₖ))/m
+
+    with σ(−z) = 1 − σ(z) and softplus as `numerics` computes them: no term overflows or loses
+    its digits, at z = ±800 or beyond (J = 800/m and ∂J/∂z = ±1/m where the output is wrong).
+    z: m·K logit Values (sample by sample), y: their targets in [0, 1] (ValueError otherwise).
+    A term whose weight is 0 is left out. `op.params`: targets, m.
+    """
+    z, y, m = _batch("sigmoid_cross_entropy", z, y, m)
+    _unit_targets("sigmoid_cross_entropy", y)
+    J = 0.0
+    grads = []
+    for zi, yi in zip(z, y):
+        t = zi.data
+        s, r = sigmoids(t)  # σ(z), σ(−z)
+        if yi:
+            J += yi * softplus(-t)
+        if yi != 1.0:
+            J += (1.0 - yi) * softplus(t)
+        grads.append(((1.0 - yi) * s - yi * r) / m)
+    return make_node(J / m, z, tuple(grads), Op("sigmoid_cross_entropy", _logits_rule, targets=y, m=m), label)
+
+
+def _logits_rule(node) -> list:
+    """∂J/∂zₖ = ((1 − yₖ)σ(zₖ) − yₖσ(−zₖ))/m as Values: second derivatives σ′(zₖ)/m."""
+    y, m = node.op.params["targets"], node.op.params["m"]
+    return [((1.0 - yk) * z.sigmoid() - yk * (-z).sigmoid()) / m for z, yk in zip(node.parents, y)]
 
 
 def hinge(a: Sequence[Value], y: Sequence[float], m: int, label: str | None = "J") -> Value:
@@ -283,45 +398,72 @@ def hinge(a: Sequence[Value], y: Sequence[float], m: int, label: str | None = "J
     return make_node(J / m, a, tuple(grads), Op("hinge", _constant_locals, targets=y, m=m), label)
 
 
+def _softmax_parts(logits: Sequence, top_j: int, top: float):
+    """(eᵢ = e^(zᵢ − max z) with e[top_j] = 1, the sum of the others, the norm Σᵢ eᵢ = 1 + others)
+    for one sample's logits as floats or Values (the float form and the rule share it)."""
+    if type(logits[0]) is float:
+        exps = [math.exp(t - top) for t in logits]
+        others = sum(exps[:top_j] + exps[top_j + 1 :])
+        return exps, others, 1.0 + others
+    exps = [(v - top).exp() for v in logits]  # a constant shift: softmax does not change, exp cannot overflow
+    rest = exps[:top_j] + exps[top_j + 1 :]
+    others = total(rest) if rest else 0.0
+    return exps, others, exps[top_j] + others  # e[top_j] holds 1.0: the float form's 1 + others
+
+
+def _softmax_grads(exps, others, norm, top_j: int, ys: Sequence[float], m: int) -> list:
+    """∂J/∂zⱼ = (pⱼ Σᵢyᵢ − yⱼ)/m, as (pⱼ (Σᵢyᵢ − yⱼ) − yⱼ (1 − pⱼ))/m with 1 − pⱼ = Σ_{i≠j} eᵢ / norm:
+    summed, never a difference, so pⱼ − 1 keeps its digits where pⱼ ≈ 1 (floats or Values)."""
+    total_y = sum(ys)
+    out = []
+    for j, (e, yj) in enumerate(zip(exps, ys)):
+        rest = others if j == top_j else norm - e  # Σ_{i≠j} eᵢ; norm − e ≥ norm/2 off the top: no cancellation
+        out.append((e / norm * (total_y - yj) - yj * (rest / norm)) / m)
+    return out
+
+
 def softmax_cross_entropy(a: Sequence[Value], y: Sequence[float], m: int, k: int, label: str | None = "J") -> Value:
     """J = −1/m Σᵢ Σₖ yₖ ln softmax(a)ₖ over m samples of K logits each (a: m·K Values, sample by sample).
 
-    ∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m with p = softmax(a) (= (pₖ − yₖ)/m for one-hot y). Computed
-    stably: ln pₖ = aₖ − max(a) − ln Σⱼ exp(aⱼ − max(a)).
+    ∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m with p = softmax(a) (= (pₖ − yₖ)/m for one-hot y). Exact at any
+    logits: −ln pₖ = ln(1 + Σ_{j≠top} e^(aⱼ − max a)) + (max a − aₖ) with ln(1 + ·) as log1p, a
+    sum of non-negative terms; and pₖ − 1 = −Σ_{j≠k} pⱼ, summed rather than subtracted (see
+    `_softmax_grads`): at logits [40, 0] with y = [1, 0], J = 4.2e-18 and ∂J/∂a₁ = −4.2e-18, not 0.
+    A term whose target is 0 is left out (a logit of −inf there costs nothing); targets must lie
+    in [0, 1] (ValueError). `op.params`: targets, m, k.
     """
     a, y, m = _batch("softmax_cross_entropy", a, y, m)
     k = integer(k, "softmax_cross_entropy", "k (the number of classes)")
     if len(a) != m * k:
         raise ValueError(f"softmax_cross_entropy: {len(a)} outputs for m={m} samples of k={k} logits")
+    _unit_targets("softmax_cross_entropy", y)
     J = 0.0
     grads = []
     for i in range(0, m * k, k):
         logits = [v.data for v in a[i : i + k]]
         ys = y[i : i + k]
-        top = max(logits)
-        exps = [math.exp(t - top) for t in logits]
-        norm = sum(exps)
-        log_norm = math.log(norm)
-        total_y = sum(ys)
-        for t, e, yk in zip(logits, exps, ys):
-            J -= yk * (t - top - log_norm)  # −yₖ ln pₖ
-            grads.append((e / norm * total_y - yk) / m)
+        top_j = max(range(k), key=logits.__getitem__)
+        top = logits[top_j]
+        exps, others, norm = _softmax_parts(logits, top_j, top)
+        log_norm = math.log1p(others)
+        for t, yj in zip(logits, ys):
+            if yj:
+                J += yj * (log_norm + (top - t))  # −yⱼ ln pⱼ
+        grads.extend(_softmax_grads(exps, others, norm, top_j, ys, m))
     op = Op("softmax_cross_entropy", _softmax_cross_entropy_rule, targets=y, m=m, k=k)
     return make_node(J / m, a, tuple(grads), op, label)
 
 
 def _softmax_cross_entropy_rule(z) -> list:
-    """∂J/∂aₖ = (pₖ Σⱼyⱼ − yₖ)/m as Values, p = softmax(a) built from exp nodes."""
+    """∂J/∂aₖ as Values, the float form's operations on exp nodes of the logits (`_softmax_grads`)."""
     y, m, k = z.op.params["targets"], z.op.params["m"], z.op.params["k"]
     grads = []
     for i in range(0, m * k, k):
         logits = z.parents[i : i + k]
-        top = max(v.data for v in logits)  # a constant shift: softmax does not change, exp cannot overflow
-        exps = [(v - top).exp() for v in logits]
-        norm = total(exps)
-        ys = y[i : i + k]
-        total_y = sum(ys)
-        grads.extend((e / norm * total_y - yk) / m for e, yk in zip(exps, ys))
+        data = [v.data for v in logits]
+        top_j = max(range(k), key=data.__getitem__)
+        exps, others, norm = _softmax_parts(logits, top_j, data[top_j])
+        grads.extend(_softmax_grads(exps, others, norm, top_j, y[i : i + k], m))
     return grads
 
 
@@ -342,10 +484,20 @@ def _l2_rule(z) -> list:
 
 KINDS["mse"] = "J = 1/(2m) Σ (a − y)² (op.params: targets, m)"
 KINDS["cross_entropy"] = (
-    "J = −1/m Σ [y ln a + (1 − y) ln(1 − a)], a clipped to [CLIP, 1 − CLIP] (op.params: targets, m, clip)"
+    "J = −1/m Σ [y ln a + (1 − y) ln(1 − a)]; where from_logit[k] (a sigmoid output), term k and ∂J/∂aₖ "
+    "from the logit z = aₖ.parents[0]: y softplus(−z) + (1 − y) softplus(z) and −y(1 + e⁻ᶻ) + (1 − y)(1 + eᶻ), "
+    "each over m; elsewhere a clipped to [clip, 1 − clip]; terms of weight 0 left out "
+    "(op.params: targets, m, clip, from_logit)"
+)
+KINDS["sigmoid_cross_entropy"] = (
+    "J = 1/m Σ [y softplus(−z) + (1 − y) softplus(z)] from the logits z; ∂J/∂z = ((1 − y)σ(z) − yσ(−z))/m; "
+    "terms of weight 0 left out (op.params: targets, m)"
 )
 KINDS["hinge"] = "J = 1/m Σ max(0, 1 − y·a) (op.params: targets, m)"
-KINDS["softmax_cross_entropy"] = "J = −1/m Σ y ln softmax(a) (op.params: targets, m, k)"
+KINDS["softmax_cross_entropy"] = (
+    "J = −1/m Σ y ln softmax(a) over m samples of k logits, as Σ y (ln(1 + Σ_{j≠top} e^(aⱼ − max a)) + max a − a), "
+    "terms with y = 0 left out; ∂J/∂aⱼ = (pⱼ(Σy − yⱼ) − yⱼ Σ_{i≠j} pᵢ)/m (op.params: targets, m, k)"
+)
 KINDS["l2"] = "λ/(2m) Σ w² (op.params: lam, m)"
 
 

@@ -244,6 +244,15 @@ const CHAINRULE_MIRROR = (function () {
     return [z, c.concat(bias ? [1] : [])];
   }
 
+  /** σ(x) and σ(−x), each to full precision (numerics.sigmoids). */
+  function sigmoids(x) {
+    const e = Math.exp(-Math.abs(x));
+    const p = 1 + e;
+    return x >= 0 ? [1 / p, e / p] : [e / p, 1 / p];
+  }
+  /** ln(1 + eˣ) as max(x, 0) + ln(1 + e^−|x|) (numerics.softplus). */
+  const softplus = (x) => (x > 0 ? x : x === x ? 0 : x) + Math.log1p(Math.exp(-Math.abs(x)));
+
   const KINDS = {
     "+": ([a, b]) => [a + b, [1, 1]],
     "-": ([a, b]) => [a - b, [1, -1]],
@@ -315,21 +324,46 @@ const CHAINRULE_MIRROR = (function () {
       const diffs = a.map((ai, k) => ai - p.targets[k]);
       return [sum(diffs.map((d) => d * d)) / (2 * p.m), diffs.map((d) => d / p.m)];
     },
-    cross_entropy: (a, p) => {
+    // where from_logit[k] (a sigmoid output), term k and ∂J/∂aₖ from the logit: logit(k), the data of
+    // the parent of parent k (fused.cross_entropy); elsewhere the probability, clipped
+    cross_entropy: (a, p, node, logit) => {
       let J = 0;
       const grads = [];
       a.forEach((pk, k) => {
         const y = p.targets[k];
+        if (p.from_logit && p.from_logit[k]) {
+          const t = logit(k);
+          if (y) J += y * softplus(-t);
+          if (y !== 1) J += (1 - y) * softplus(t);
+          let d = 0;
+          if (y) d = d - y * (1 + Math.exp(-t));
+          if (y !== 1) d = d + (1 - y) * (1 + Math.exp(t));
+          grads.push(d / p.m);
+          return;
+        }
         if (pk !== pk) {
           J += pk;
           grads.push(pk);
           return;
         }
         if (!(0 <= pk && pk <= 1))
-          fail("cross_entropy: outputs must be in [0, 1] (probabilities), got " + repr(pk) + "; use a sigmoid output layer");
+          fail("cross_entropy: outputs must be in [0, 1] (probabilities), got " + repr(pk) +
+            "; use a sigmoid output layer, or pass the logits with from_logits=True");
         pk = min(max(pk, p.clip), 1 - p.clip);
-        J -= y * Math.log(pk) + (1 - y) * Math.log(1 - pk);
+        if (y) J -= y * Math.log(pk);
+        if (y !== 1) J -= (1 - y) * Math.log(1 - pk);
         grads.push(-(y / pk - (1 - y) / (1 - pk)) / p.m);
+      });
+      return [J / p.m, grads];
+    },
+    sigmoid_cross_entropy: (z, p) => {
+      let J = 0;
+      const grads = z.map((t, k) => {
+        const y = p.targets[k];
+        const [s, r] = sigmoids(t);
+        if (y) J += y * softplus(-t);
+        if (y !== 1) J += (1 - y) * softplus(t);
+        return ((1 - y) * s - y * r) / p.m;
       });
       return [J / p.m, grads];
     },
@@ -354,14 +388,21 @@ const CHAINRULE_MIRROR = (function () {
       for (let i = 0; i < p.m * p.k; i += p.k) {
         const logits = a.slice(i, i + p.k);
         const ys = p.targets.slice(i, i + p.k);
-        const top = logits.reduce((m, t) => max(m, t));
-        const exps = logits.map((t) => Math.exp(t - top));
-        const norm = sum(exps);
-        const logNorm = Math.log(norm);
+        let top = 0; // the first largest logit, as Python's max() keeps it
+        logits.forEach((t, j) => {
+          if (t > logits[top]) top = j;
+        });
+        const exps = logits.map((t) => Math.exp(t - logits[top])); // exps[top] = 1
+        const others = sum(exps.filter((e, j) => j !== top));
+        const norm = 1 + others;
+        const logNorm = Math.log1p(others);
+        logits.forEach((t, j) => {
+          if (ys[j]) J += ys[j] * (logNorm + (logits[top] - t)); // −yⱼ ln pⱼ
+        });
         const totalY = sum(ys);
-        logits.forEach((t, k) => {
-          J -= ys[k] * (t - top - logNorm);
-          grads.push(((exps[k] / norm) * totalY - ys[k]) / p.m);
+        exps.forEach((e, j) => {
+          const rest = j === top ? others : norm - e; // Σ_{i≠j} eᵢ: 1 − pⱼ summed, not subtracted
+          grads.push(((e / norm) * (totalY - ys[j]) - ys[j] * (rest / norm)) / p.m);
         });
       }
       return [J / p.m, grads];
@@ -391,8 +432,10 @@ const CHAINRULE_MIRROR = (function () {
     /** The kinds of op this page can recompute. */
     kinds: () => Object.keys(KINDS),
     has: (kind) => Object.prototype.hasOwnProperty.call(KINDS, kind),
-    /** [value, local derivatives] of an op of `kind` on its parents' data `x`; throws OpError with the engine's message. */
-    apply: (kind, x, params, node) => KINDS[kind](x, params || {}, node),
+    /** [value, local derivatives] of an op of `kind` on its parents' data `x`; throws OpError with the engine's
+     * message. `logit(k)`: the data of parent k's own first parent (a sigmoid output's logit, which the
+     * cross-entropy reads where params.from_logit[k]). */
+    apply: (kind, x, params, node, logit) => KINDS[kind](x, params || {}, node, logit),
     OpError,
     repr,
     formatG,

@@ -9,6 +9,8 @@ these forms:
     power_slope     d(aⁿ)/da = n·aⁿ⁻¹: the exponent n − 1 rounds, a ** (n − 1) over- or underflows
     power_log_slope d(aᵇ)/db = aᵇ·ln a: aᵇ underflows first
     exp, power      eˣ and aⁿ, with errors that name the op instead of a bare OverflowError
+    sigmoids        σ(x) and σ(−x) = 1 − σ(x), both to full precision (1 − σ(x) is 0.0 for x > 37)
+    softplus        ln(1 + eˣ) = −ln σ(−x) as max(x, 0) + ln(1 + e^−|x|): no overflow, no lost digits
 
 The slope functions are written once for both number types: called with floats they give the
 float `backward()` uses; called with Values (by the op objects' rules, `ops.py`) they build the
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["TINY", "exp", "power", "sech2", "power_slope", "power_log_slope"]
+__all__ = ["TINY", "exp", "exp_or_inf", "power", "sigmoids", "softplus", "sech2", "power_slope", "power_log_slope"]
 
 TINY = 2.2250738585072014e-308
 """The smallest normal float: below it a float has lost digits (a subnormal)."""
@@ -46,6 +48,32 @@ def exp(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         raise OverflowError(f"op 'exp': exp({x!r}) overflows a float (x > 709.78)") from None
+
+
+def exp_or_inf(x: float) -> float:
+    """eˣ, and +inf where it overflows (x > 709.78): for a derivative that is honestly too large for a float."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return _inf
+
+
+def sigmoids(x: float) -> tuple[float, float]:
+    """(σ(x), σ(−x)): with e = e^−|x| ≤ 1 (no overflow), 1/(1 + e) and e/(1 + e) by the sign of x.
+
+    σ(−x) = 1 − σ(x) is computed as its own number, never as a difference: for x = 40, 1 − σ(x)
+    is 0.0 while σ(−40) = 4.2e-18. The same floats as `Value.sigmoid` gives. NaN in, NaN out.
+    """
+    e = math.exp(-abs(x))
+    p = 1.0 + e
+    return (1.0 / p, e / p) if x >= 0.0 else (e / p, 1.0 / p)
+
+
+def softplus(x: float) -> float:
+    """ln(1 + eˣ) = −ln σ(−x), as max(x, 0) + ln(1 + e^−|x|): exact at any x (softplus(800) = 800,
+    softplus(−800) = e^−800 rounded to 0.0), where ln(1 + eˣ) overflows at x > 709.78 and rounds
+    to 0.0 for x < −37. ±inf give +inf and 0.0; NaN gives NaN. The same float as `Value.softplus`."""
+    return (x if x > 0.0 else 0.0 if x == x else x) + math.log1p(math.exp(-abs(x)))
 
 
 def power(a: float, n: float, exponent_is_a_value: bool = False) -> float:

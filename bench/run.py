@@ -830,7 +830,8 @@ def main(argv: list[str] | None = None) -> int:
     b_mg = bytes_per_node(micrograd_chain, n_mem)
     print("2. deep chains and memory: y = x·c·c·…·c (one `*` node per step, c a constant Value)")
     print(
-        f"   chainrule: {depth:,} deep (target 10⁶{'' if quick else ': met'}) built in {t_build:.2f} s, "
+        f"   chainrule: {depth:,} deep (target 10⁶: {'not tried with --quick' if quick else 'met'}) built in "
+        f"{t_build:.2f} s, "
         f"backpropagated in {t_back:.2f} s; "
         f"micrograd's deepest: {mg_depth:,} (recursion limit {sys.getrecursionlimit()})"
     )

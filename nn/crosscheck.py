@@ -21,16 +21,17 @@ What it is not: a unit test of either side alone; it is the evidence that they a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
+
+from autograd.args import flag, integer, real
 
 from . import losses as engine_losses
 from . import matrix
 from .convert import grads_from_mlp, mlp_from_thetas, thetas_from_mlp
 from .data import _rng
-from .init import debug_matrix
+from .init import debug_matrix, layer_sizes
 from .module import MLP
 
 __all__ = [
@@ -138,8 +139,11 @@ def make_report(
 
 
 def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Random inputs in [−1, 1] and targets that suit the loss (0/1, ±1, one-hot or in [0, 1])."""
-    rng = _rng(seed)  # a seed that is not an integer ≥ 0 is a ValueError naming it
+    """Random inputs in [−1, 1] and targets that suit the loss (0/1, ±1, one-hot or in [0, 1]):
+    X m × s_1, Y m × K for sizes [s_1, …, K]. m and seed integers (≥ 1, ≥ 0)."""
+    sizes = layer_sizes(sizes, "sample_batch")
+    m = integer(m, "sample_batch", "m (the number of samples)")
+    rng = _rng(seed, "sample_batch")
     k = sizes[-1]
     X = rng.uniform(-1.0, 1.0, size=(m, sizes[0]))
     if loss == "mse":
@@ -158,7 +162,9 @@ def sample_batch(sizes: Sequence[int], loss: str, m: int, seed: int = 0) -> tupl
 def engine_backprop(
     mlp: MLP, X: np.ndarray, Y: np.ndarray, loss: str, lam: float
 ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
-    """(cost, Θ-shaped gradients, δ's per layer) from the scalar engine's `backward()`."""
+    """(cost, Θ-shaped gradients, δ's per layer) from the scalar engine's `backward()`; the penalty
+    λ/(2m) Σ w² over the batch's m = len(X) samples (the J the matrix side computes)."""
+    lam = real(lam, "engine_backprop", "lam", low=0.0)
     traces = [mlp.trace(list(x)) for x in X]
     J = engine_losses.get_loss(loss)([t.output for t in traces], Y.tolist())
     if lam:
@@ -173,17 +179,15 @@ def engine_backprop(
 def check_size(sizes: Sequence[int], m: int, max_parameters: int = MAX_PARAMETERS) -> int:
     """The number of parameters of the network `sizes`, after checking that a cross-check of it on
     m samples stays within `max_parameters`; a ValueError saying how to go past it otherwise."""
-    if isinstance(max_parameters, bool) or not isinstance(max_parameters, Integral) or max_parameters < 1:
-        raise ValueError(f"max_parameters must be an integer ≥ 1, got {max_parameters!r}")
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-        raise ValueError(f"sizes must be a list of at least two layer sizes, e.g. [3, 5, 3], got {sizes!r:.60}")
-    for k, n in enumerate(sizes):
-        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-            raise ValueError(f"sizes[{k}] must be an integer ≥ 1, got {n!r}")
-    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
-        raise ValueError(f"m (the number of samples) must be an integer ≥ 1, got {m!r}")
-    count = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))
-    shown = ",".join(str(int(n)) for n in sizes)
+    return _check_size("check_size", sizes, m, max_parameters)
+
+
+def _check_size(where: str, sizes: Sequence[int], m: int, max_parameters: int) -> int:
+    max_parameters = integer(max_parameters, where, "max_parameters")
+    sizes = layer_sizes(sizes, where)
+    m = integer(m, where, "m (the number of samples)")
+    count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    shown = ",".join(map(str, sizes))
     if count > max_parameters:
         raise ValueError(
             f"cross_check: sizes {shown} make {count:,} parameters, more than max_parameters={max_parameters:,}: "
@@ -222,11 +226,15 @@ def cross_check(
     A network of more than `max_parameters` parameters, or a batch of more than 100 samples per
     allowed parameter, is refused before any work (see `check_size`).
     """
-    check_size(
+    _check_size(
+        "cross_check",
         sizes.sizes if isinstance(sizes, MLP) else sizes,
         len(X) if X is not None and hasattr(X, "__len__") else m,
         max_parameters,
     )
+    lam, seed = real(lam, "cross_check", "lam", low=0.0), integer(seed, "cross_check", "seed", low=0)
+    numerical = flag(numerical, "cross_check", "numerical")
+    eps = real(eps, "cross_check", "eps", low=0.0, low_open=True)
     if isinstance(sizes, MLP):
         mlp = sizes
         activation, output_activation = mlp.activation, mlp.output_activation
@@ -290,6 +298,7 @@ def course_data() -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
 
 def course_check(lam: float = 0.0) -> CourseCheck:
     """The course's check with λ (it uses 0 and 3): sigmoid, cross_entropy, ε = 1e-4."""
+    lam = real(lam, "course_check", "lam", low=0.0)
     thetas, X, Y = course_data()
     kw = dict(activation="sigmoid", loss="cross_entropy", lam=lam)
     num = matrix.numerical_gradients(thetas, X, Y, eps=1e-4, **kw)

@@ -8,7 +8,8 @@ inside the package, no download), split into a stratified train and test set (`D
 
 What it is not: downloaded, or meant as a benchmark of anything but this package.
 For the hinge loss use the labels as `2 * y - 1`. `digits` needs the `digits` extra
-(scikit-learn): `pip install 'chainrule[digits]'`.
+(scikit-learn): `pip install '.[digits]'` in the chainrule checkout. Bad arguments are a
+TypeError or ValueError naming the function and the argument (`moons: noise must be …`).
 """
 
 from __future__ import annotations
@@ -20,37 +21,30 @@ from typing import NamedTuple
 
 import numpy as np
 
+from autograd.args import integer, real
+
 __all__ = ["moons", "circles", "xor", "spirals", "blobs", "DATASETS", "MAX_SAMPLES", "digits", "Digits", "DIGITS_EXTRA"]
 
-DIGITS_EXTRA = "pip install 'chainrule[digits]'"
+DIGITS_EXTRA = "pip install '.[digits]' in the chainrule checkout (or: pip install scikit-learn scipy)"
+"""How to get the `digits` extra: chainrule is installed from its checkout (the name `chainrule` on
+PyPI is not this project's), so the extra is `.[digits]` there; its packages can be named directly."""
 
 
 MAX_SAMPLES = 10_000_000
 """The most samples a generator makes (n × 2 floats: 160 MB); a toy problem needs far fewer."""
 
 
-def _check(n: int, noise: float, minimum: int = 2, noise_name: str = "noise") -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"n must be an integer ≥ {minimum}, got {n!r}")
+def _check(where: str, n: object, noise: object, minimum: int = 2, noise_name: str = "noise") -> tuple[int, float]:
+    """(n, noise) checked: an integer from `minimum` to MAX_SAMPLES, a finite number ≥ 0."""
+    n = integer(n, where, "n (the number of samples)", low=minimum)
     if n > MAX_SAMPLES:
-        raise ValueError(f"n = {n:,} samples is more than this toy data generator makes ({MAX_SAMPLES:,})")
-    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{noise_name} must be a number, got {type(noise).__name__}: {noise!r:.60}")
-    if not 0.0 <= noise < float("inf"):
-        raise ValueError(f"{noise_name} must be a finite number ≥ 0, got {noise!r}")
+        raise ValueError(f"{where}: n = {n:,} samples is more than this toy data generator makes ({MAX_SAMPLES:,})")
+    return n, real(noise, where, noise_name, low=0.0)
 
 
-def _rng(seed: object) -> np.random.Generator:
-    """numpy's generator for `seed`, or a TypeError/ValueError naming the seed."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer ≥ 0, got {seed!r:.60}")
-    return np.random.default_rng(int(seed))
-
-
-def _count(k: object, what: str, minimum: int = 2) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < minimum:
-        raise ValueError(f"{what} must be an integer ≥ {minimum}, got {k!r}")
-    return int(k)
+def _rng(seed: object, where: str = "seed") -> np.random.Generator:
+    """numpy's generator for `seed`, or a TypeError/ValueError naming `where` and the seed."""
+    return np.random.default_rng(integer(seed, where, "seed", low=0))
 
 
 def _jitter(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -59,8 +53,8 @@ def _jitter(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray
 
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: class 0 the upper arc, class 1 the lower arc shifted by (1, −½)."""
-    _check(n, noise)
-    rng = _rng(seed)
+    n, noise = _check("moons", n, noise)
+    rng = _rng(seed, "moons")
     n0 = n // 2
     t0 = np.linspace(0.0, np.pi, n0)
     t1 = np.linspace(0.0, np.pi, n - n0)
@@ -71,13 +65,10 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, 
 
 
 def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A ring (class 0, radius 1) around a smaller one (class 1, radius `factor`)."""
-    _check(n, noise)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float, np.integer, np.floating)):
-        raise TypeError(f"factor must be a number, got {type(factor).__name__}: {factor!r:.60}")
-    if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
-    rng = _rng(seed)
+    """A ring (class 0, radius 1) around a smaller one (class 1, radius `factor`, in (0, 1))."""
+    n, noise = _check("circles", n, noise)
+    factor = real(factor, "circles", "factor", low=0.0, high=1.0, low_open=True, high_open=True)
+    rng = _rng(seed, "circles")
     n0 = n // 2
     t0 = np.linspace(0.0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0.0, 2 * np.pi, n - n0, endpoint=False)
@@ -89,8 +80,8 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 
 
 def xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Points around the four corners (±1, ±1); class 1 where the signs differ (x₁·x₂ < 0)."""
-    _check(n, noise)
-    rng = _rng(seed)
+    n, noise = _check("xor", n, noise)
+    rng = _rng(seed, "xor")
     corners = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
     pick = np.arange(n) % 4
     X = _jitter(corners[pick], noise, rng)
@@ -101,9 +92,9 @@ def xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np
 
 def spirals(n: int = 100, noise: float = 0.1, classes: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """`classes` interleaved spiral arms, one class each, from the centre out to radius 1."""
-    classes = _count(classes, "classes")
-    _check(n, noise, minimum=classes)
-    rng = _rng(seed)
+    classes = integer(classes, "spirals", "classes", low=2)
+    n, noise = _check("spirals", n, noise, minimum=classes)
+    rng = _rng(seed, "spirals")
     counts = [len(range(c, n, classes)) for c in range(classes)]  # as even as n allows
     y = np.concatenate([np.full(k, c) for c, k in enumerate(counts)])
     r = np.concatenate([np.linspace(0.05, 1.0, k) for k in counts])
@@ -115,9 +106,9 @@ def spirals(n: int = 100, noise: float = 0.1, classes: int = 2, seed: int = 0) -
 
 def blobs(n: int = 100, centers: int = 3, std: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """`centers` Gaussian blobs with standard deviation `std`, centres evenly on a circle of radius 2."""
-    centers = _count(centers, "centers")
-    _check(n, std, minimum=centers, noise_name="std")
-    rng = _rng(seed)
+    centers = integer(centers, "blobs", "centers", low=2)
+    n, std = _check("blobs", n, std, minimum=centers, noise_name="std")
+    rng = _rng(seed, "blobs")
     y = np.arange(n) % centers
     angle = 2 * np.pi * y / centers
     X = _jitter(2.0 * np.c_[np.cos(angle), np.sin(angle)], std, rng)
@@ -180,22 +171,16 @@ def digits(seed: int = 0, test_fraction: float = 0.2) -> Digits:
     1,437 training images for 0.2). Pixels are scaled from 0..16 to [0, 1]. The same seed gives
     the same split; the arrays are fresh copies, yours to change.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
-    try:
-        f = float(test_fraction)
-    except (TypeError, ValueError):
-        raise TypeError(f"test_fraction must be a number in (0, 1), got {test_fraction!r}") from None
-    if isinstance(test_fraction, bool) or not 0.0 < f < 1.0:
-        raise ValueError(f"test_fraction must be a number in (0, 1), got {test_fraction!r}")
+    seed = integer(seed, "digits", "seed", low=0, high=2**32 - 1)
+    f = real(test_fraction, "digits", "test_fraction", low=0.0, high=1.0, low_open=True, high_open=True)
     X, y = _load_digits()
     n, classes = len(y), 10
     n_test = int(np.ceil(f * n))  # as scikit-learn rounds it
     if n_test < classes or n - n_test < classes:
         raise ValueError(
-            f"test_fraction {test_fraction!r} leaves {n_test} test and {n - n_test} training images of {n}: "
+            f"digits: test_fraction {test_fraction!r} leaves {n_test} test and {n - n_test} training images of {n}: "
             f"a stratified split needs at least {classes} in each (one per digit)"
         )
     split = _require("sklearn.model_selection").train_test_split
-    X_train, X_test, y_train, y_test = split(X, y, test_size=f, stratify=y, random_state=int(seed))
-    return Digits(X_train, y_train, X_test, y_test, int(seed))
+    X_train, X_test, y_train, y_test = split(X, y, test_size=f, stratify=y, random_state=seed)
+    return Digits(X_train, y_train, X_test, y_test, seed)

@@ -22,7 +22,7 @@ over the M training images, starting from the same Θ's (the course's uniform [�
 What it is not: a digit recognizer to rely on (1,797 small images; 97% is the course's level).
 BLAS runs on one thread while training: on these small matrices its threads only wait on each
 other, and on a busy machine they made L-BFGS-B ~8× slower here. Needs the `digits` extra
-(scikit-learn, SciPy): `pip install 'chainrule[digits]'`.
+(scikit-learn, SciPy): `pip install '.[digits]'` in the chainrule checkout.
 """
 
 from __future__ import annotations
@@ -38,15 +38,18 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from autograd.args import choice, flag, integer, real
 from autograd.files import write_atomically
 
 from . import matrix
 from .convert import grads_from_mlp, mlp_from_thetas, thetas_from_mlp
 from .crosscheck import Report, make_report
 from .data import Digits, _require
+from .init import layer_sizes
 from .losses import cross_entropy, l2
 from .module import MLP
 from .optim import Adam
+from .train import check_cost
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -135,6 +138,7 @@ def unroll(thetas: Sequence[np.ndarray]) -> np.ndarray:
 
 def roll(vector: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     """`unroll` undone: Θ^(l) of shape s_{l+1} × (s_l + 1) for layer sizes [s_1, s_2, …] (views, no copy)."""
+    sizes = layer_sizes(sizes, "roll")
     vector = np.asarray(vector, dtype=float)
     shapes = [(s_out, s_in + 1) for s_in, s_out in zip(sizes, sizes[1:])]
     want = sum(r * c for r, c in shapes)
@@ -144,42 +148,42 @@ def roll(vector: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
 
 
 def one_hot(y: np.ndarray, k: int = CLASSES) -> np.ndarray:
-    """Labels 0..k−1 as rows of a k × k identity (the course's recoding of y)."""
-    return np.eye(k)[np.asarray(y)]
+    """Labels 0..k−1 (m of them) as rows of a k × k identity, m × k (the course's recoding of y).
+    TypeError/ValueError for a k that is not an integer ≥ 1 or a label that is not a class 0..k−1."""
+    k = integer(k, "one_hot", "k (the number of classes)")
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() >= k)):
+        raise ValueError(f"one_hot: y must hold integer labels 0..{k - 1}, got {y.dtype} values {y.ravel()[:5]!r:.60}")
+    return np.eye(k)[y]
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int = CLASSES) -> np.ndarray:
     """k × k counts: row = the true digit, column = the predicted one (the diagonal is right)."""
+    k = integer(k, "confusion_matrix", "k (the number of classes)")
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"confusion_matrix: {y_true.shape} true labels but {y_pred.shape} predictions")
     return np.bincount(k * y_true + y_pred, minlength=k * k).reshape(k, k)
 
 
-def _check_data(data: object) -> Digits:
+def _check_data(data: object, where: str) -> Digits:
     if not isinstance(data, Digits):
-        raise TypeError(f"data must be the Digits of nn.data.digits(...), got {type(data).__name__}")
+        raise TypeError(f"{where}: data must be the Digits of nn.data.digits(...), got {type(data).__name__}")
     return data
 
 
-def _check_common(hidden: object, lam: object, seed: object) -> float:
-    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 1:
-        raise ValueError(f"hidden (the number of hidden units) must be an integer ≥ 1, got {hidden!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer ≥ 0, got {seed!r}")
-    try:
-        lam_f = float(lam)
-    except (TypeError, ValueError):
-        raise TypeError(f"lam must be a number ≥ 0, got {lam!r}") from None
-    if isinstance(lam, bool) or not lam_f >= 0.0 or not math.isfinite(lam_f):
-        raise ValueError(f"lam must be a finite number ≥ 0, got {lam!r}")
-    return lam_f
+def _check_common(where: str, hidden: object, lam: object, seed: object) -> tuple[int, float, int]:
+    """(hidden, lam, seed) checked: integers ≥ 1 and ≥ 0, λ a finite number ≥ 0 (errors name `where`)."""
+    return (
+        integer(hidden, where, "hidden (the number of hidden units)"),
+        real(lam, where, "lam", low=0.0),
+        integer(seed, where, "seed", low=0),
+    )
 
 
-def _positive(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be an integer ≥ 1, got {n!r}")
-    return int(n)
+def _check_switches(where: str, progress: object, verbose: object) -> tuple[bool | None, bool]:
+    """`progress` True, False or None and `verbose` True or False (a "no" is not a truthy surprise)."""
+    return (None if progress is None else flag(progress, where, "progress")), flag(verbose, where, "verbose")
 
 
 def _one_blas_thread():
@@ -218,20 +222,36 @@ def train_matrix(
     verbose: bool = False,
     every: int = 25,
     log: Callable[[str], None] | None = None,
+    tolerance: float | None = None,
 ) -> DigitsResult:
     """Minimize J(Θ) with SciPy's `minimize` on the unrolled Θ's, J and ∂J/∂Θ from `nn.matrix`.
 
     `iterations`: the optimizer's limit (each evaluates J and ∂J/∂Θ once or a few times, on all
-    M images). `method`: "L-BFGS-B" or "CG" (the course's fmincg is a conjugate gradient).
+    M images). `tolerance`: stop once every |∂J/∂θ| is at most this (SciPy's `gtol`; for L-BFGS-B
+    the test on J's relative change is then switched off, so the gradient alone decides; SciPy's
+    defaults when None). `method`: "L-BFGS-B" or "CG" (the course's fmincg is a conjugate gradient).
     `progress` shows a tqdm bar of iterations and cost; `verbose` writes a line every `every`
     iterations (through `log`, else the bar, else print).
+
+    Where it stops decides what is reproducible. After a fixed number of iterations the Θ's are a
+    point on the optimizer's path, and the path depends on the last bits of every gradient: BLAS
+    sums them in an order (and with fused multiply-adds or not) that depends on the CPU, and after
+    200 L-BFGS-B iterations two machines differ by ~1e-4 in the cost (0.497997 or 0.497967, measured
+    with OpenBLAS's Haswell and Sandybridge kernels, OPENBLAS_CORETYPE). Run to convergence
+    (`tolerance=1e-8`: about 1,900 iterations, 3 s) it stops at the minimum itself, 0.49224397749
+    on both (to 5e-12): a property of J, not of the path. (The iterations taken still differ.)
     """
-    data = _check_data(data)
-    lam = _check_common(hidden, lam, seed)
-    iterations = _positive(iterations, "iterations")
-    every = _positive(every, "every")
-    if method not in ("L-BFGS-B", "CG"):
-        raise ValueError(f"method must be 'L-BFGS-B' or 'CG', got {method!r}")
+    data = _check_data(data, "train_matrix")
+    hidden, lam, seed = _check_common("train_matrix", hidden, lam, seed)
+    progress, verbose = _check_switches("train_matrix", progress, verbose)
+    iterations = integer(iterations, "train_matrix", "iterations")
+    every = integer(every, "train_matrix", "every")
+    method = choice(method, "train_matrix", "method", ("L-BFGS-B", "CG"))
+    options = {"maxiter": iterations}
+    if tolerance is not None:
+        options["gtol"] = real(tolerance, "train_matrix", "tolerance (or None)", low=0.0, low_open=True)
+        if method == "L-BFGS-B":
+            options["ftol"] = 0.0  # the gradient alone decides: J's relative change falls below ~1e-9 well before
     minimize = _require("scipy.optimize", "nn.digits.train_matrix").minimize
 
     sizes = [data.X_train.shape[1], int(hidden), CLASSES]
@@ -263,7 +283,7 @@ def train_matrix(
                 jac=True,
                 method=method,
                 callback=callback,
-                options={"maxiter": iterations},
+                options=options,
             )
     finally:
         if bar is not None:
@@ -299,6 +319,7 @@ def check_batch(mlp: MLP, X: np.ndarray, y: np.ndarray, lam: float, M: int) -> R
     The matrix side gets λ·B/M so that its λ/(2B) penalty is the engine's λ/(2M). Leaves the
     parameters' grads at the batch's gradient (training zeroes them before each step).
     """
+    lam, M = real(lam, "check_batch", "lam", low=0.0), integer(M, "check_batch", "M (the training set's size)")
     X, Y = np.asarray(X, dtype=float), one_hot(y, mlp.sizes[-1])
     J, _ = _batch_cost(mlp, X.tolist(), Y.tolist(), lam, M)
     mlp.zero_grad()
@@ -328,9 +349,9 @@ def check_before_training(
 ) -> Report:
     """The cross-check `train_scalar` runs first: the initial network on the first mini-batch it will
     train on, the engine's gradient against the matrix implementation's (see `check_batch`)."""
-    data = _check_data(data)
-    lam = _check_common(hidden, lam, seed)
-    batch_size = _positive(batch_size, "batch_size")
+    data = _check_data(data, "check_before_training")
+    hidden, lam, seed = _check_common("check_before_training", hidden, lam, seed)
+    batch_size = integer(batch_size, "check_before_training", "batch_size")
     _, mlp, _, order = _start(data, hidden, seed, batch_size)
     first = order[:batch_size]
     with _one_blas_thread():
@@ -367,14 +388,18 @@ def train_scalar(
     test set goes through the engine (forward only) for the test accuracy. `progress`: a tqdm
     bar of batches; `verbose`: a line per epoch (through `log`, else the bar, else print).
     Python's cyclic garbage collector is paused while training, as `nn.fit` does.
+
+    TypeError/ValueError naming the argument for a bad one (lr must be a finite number > 0);
+    FloatingPointError when a batch's cost is NaN or ±inf (a learning rate so large the steps
+    diverge), naming the epoch and the batch: training stops there.
     """
-    data = _check_data(data)
-    lam = _check_common(hidden, lam, seed)
-    epochs = _positive(epochs, "epochs")
-    batch_size = _positive(batch_size, "batch_size")
-    lr_f = float(lr)
-    if not lr_f > 0.0 or not math.isfinite(lr_f):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    data = _check_data(data, "train_scalar")
+    hidden, lam, seed = _check_common("train_scalar", hidden, lam, seed)
+    progress, verbose = _check_switches("train_scalar", progress, verbose)
+    epochs = integer(epochs, "train_scalar", "epochs")
+    batch_size = integer(batch_size, "train_scalar", "batch_size")
+    lr_f = real(lr, "train_scalar", "lr", low=0.0, low_open=True)
+    check = flag(check, "train_scalar", "check")
 
     sizes, mlp, rng, order = _start(data, hidden, seed, batch_size)  # order: the first epoch's
     samples = data.X_train.tolist()  # lists of floats, converted once
@@ -405,9 +430,10 @@ def train_scalar(
             if epoch > 1:
                 rng.shuffle(order)
             total, right = 0.0, 0
-            for start in range(0, M, batch_size):
+            for number, start in enumerate(range(0, M, batch_size), start=1):
                 batch = order[start : start + batch_size]
                 J, outputs = _batch_cost(mlp, [samples[i] for i in batch], [targets[i] for i in batch], lam, M)
+                check_cost(J, "train_scalar", epoch, number, batches, lr_f)  # FloatingPointError at NaN or ±inf
                 optimizer.zero_grad()
                 J.backward()
                 optimizer.step()
@@ -534,7 +560,7 @@ def misclassified_figure(
     if not len(X) == len(y_true) == len(y_pred):
         raise ValueError(f"misclassified_figure: {len(X)} images, {len(y_true)} labels, {len(y_pred)} predictions")
     wrong = np.flatnonzero(y_true != y_pred)
-    shown = wrong[: _positive(limit, "limit")]
+    shown = wrong[: integer(limit, "misclassified_figure", "limit")]
     n = max(1, len(shown))
     cols = min(8, n) if n > 9 else math.ceil(math.sqrt(n))  # rows of 8 once there are many
     rows = -(-n // cols)

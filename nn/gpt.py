@@ -150,7 +150,7 @@ class GPT(Module):
                 )
         self.chars = chars
         shapes = self.shapes()
-        _check_budget(sum(r * c for r, c in shapes.values()), max_parameters, f"GPT(n_embd={self.n_embd}, ...)")
+        _check_budget(sum(r * c for r, c in shapes.values()), max_parameters, f"GPT(n_embd={self.n_embd}, ...)", "GPT")
         rng = random.Random(self.seed)
         self.weights: dict[str, list[list[Value]]] = {}
         for name, (rows, cols) in shapes.items():

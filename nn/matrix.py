@@ -6,7 +6,8 @@ whole batch at once (no Python loop over the m samples):
     a^(1) = X                                   m × s_1
     z^(l+1) = [1, a^(l)] (Θ^(l))ᵀ               m × s_{l+1}   (bias column of ones prepended)
     a^(l+1) = g(z^(l+1))
-    δ^(L) = ∂J/∂a^(L) ⊙ g'(z^(L))
+    δ^(L) = (a^(L) − y)/m                       for a sigmoid output with the cross-entropy (the course)
+    δ^(L) = ∂J/∂a^(L) ⊙ g'(z^(L))               for the other pairs (a linear output: ∂J/∂a^(L))
     δ^(l) = (δ^(l+1) Θ^(l))[:, 1:] ⊙ g'(z^(l))   (the bias column dropped)
     ∂J/∂Θ^(l) = (δ^(l+1))ᵀ [1, a^(l)]  (+ (λ/m) Θ^(l) on the non-bias columns)
 
@@ -16,19 +17,29 @@ column i the weight from neuron i of layer l (the "mailing label" θ_ji of Jorda
 A δ here is ∂J/∂z of the whole batch cost J, which already carries the 1/m of the average; it
 is exactly the grad of the z node in the scalar engine. The course's per-sample δ is m times it.
 
-What it is not: connected to `autograd`. This module imports nothing from the engine, so that
-agreement between the two (see `nn.crosscheck`) is evidence, not a tautology.
+At the edges: a sigmoid output's cross-entropy J is computed from z^(L) (softplus, exact at any
+z) and its δ^(L) = a − y directly, never ∂J/∂a ⊙ g′(z), whose factors under- and overflow at
+saturation (at z = 40, y = 0: δ = 1, where a(1 − a) rounds to 4e-18 and 1/(1 − a) to 1e12);
+a − y is computed as (1 − y)σ(z) − yσ(−z), so a − 1 keeps its digits where a ≈ 1. The softmax
+cross-entropy takes the output layer's a as logits and is exact at any of them. A term whose
+target weight is 0 adds nothing (0 · log 0 = 0). The engine's losses do the same (`nn.losses`).
+
+What it is not: connected to `autograd`'s engine. This module imports nothing from it, so that
+agreement between the two (see `nn.crosscheck`) is evidence, not a tautology — only the argument
+checkers every module shares (`autograd.args`, which import nothing of the node either), so a bad
+argument is named the same way here: `random_thetas: epsilon must be a finite real number > 0`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 
-from .init import debug_matrix
+from autograd.args import integer, real
+
+from .init import debug_matrix, layer_sizes
 
 __all__ = [
     "ACTIVATIONS",
@@ -48,7 +59,7 @@ __all__ = [
     "CLIP",
 ]
 
-CLIP = 1e-12  # cross_entropy clips a to [CLIP, 1 − CLIP], as nn.cross_entropy does
+CLIP = 1e-12  # cross_entropy clips an output that is not a sigmoid to [CLIP, 1 − CLIP], as nn.cross_entropy does
 
 
 # ---------------------------------------------------------------- activations g and g'
@@ -100,16 +111,43 @@ def _mse(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(np.sum(D * D)) / (2 * m), D / m
 
 
+def _unit_targets(Y: np.ndarray, loss: str) -> None:
+    if not np.all((Y >= 0.0) & (Y <= 1.0)):
+        bad = float(Y[~((Y >= 0.0) & (Y <= 1.0))].flat[0])
+        raise ValueError(f"{loss}: targets must be in [0, 1] (probabilities: 0/1 labels or soft ones), got {bad!r}")
+
+
+def _weighted(W: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """W ⊙ T with the entries of weight 0 left at 0, also where T is ±inf (0 · log 0 = 0)."""
+    return W * np.where(W != 0.0, T, 0.0)
+
+
 def _cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """For outputs that are not a sigmoid's: a in [0, 1], clipped to [CLIP, 1 − CLIP] before the log."""
     m = A.shape[0]
+    _unit_targets(Y, "cross_entropy")
     if np.any((A < 0.0) | (A > 1.0)):
         bad = float(A[(A < 0.0) | (A > 1.0)].flat[0])
         raise ValueError(
             f"cross_entropy: outputs must be in [0, 1] (probabilities), got {bad!r}; use a sigmoid output layer"
         )
     P = np.clip(A, CLIP, 1.0 - CLIP)
-    J = -float(np.sum(Y * np.log(P) + (1.0 - Y) * np.log(1.0 - P))) / m
+    J = -float(np.sum(_weighted(Y, np.log(P)) + _weighted(1.0 - Y, np.log(1.0 - P)))) / m
     return J, -(Y / P - (1.0 - Y) / (1.0 - P)) / m
+
+
+def _softplus(Z: np.ndarray) -> np.ndarray:
+    """ln(1 + eᶻ) as max(z, 0) + ln(1 + e^−|z|): no overflow, no lost digits, at any z."""
+    return np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z)))
+
+
+def _sigmoid_cross_entropy(Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """(J, δ^(L)) of a sigmoid output a = σ(z) from its logits Z: J = 1/m Σ [y softplus(−z) +
+    (1 − y) softplus(z)] and δ^(L) = (a − y)/m, written (1 − y)σ(z) − yσ(−z) (σ(−z) = 1 − a)."""
+    m = Z.shape[0]
+    _unit_targets(Y, "cross_entropy")
+    J = float(np.sum(_weighted(Y, _softplus(-Z)) + _weighted(1.0 - Y, _softplus(Z)))) / m
+    return J, ((1.0 - Y) * A - Y * _sigmoid(-Z)) / m
 
 
 def _hinge(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -122,13 +160,23 @@ def _hinge(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def _softmax_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """J = −1/m Σ y ln softmax(a) over the rows, the outputs a taken as logits, exact at any of them:
+    −ln pₖ = ln(1 + Σ_{j≠top} e^(aⱼ − max a)) + (max a − aₖ), with log1p, and ∂J/∂aₖ =
+    (pₖ(Σy − yₖ) − yₖ Σ_{j≠k} pⱼ)/m — pₖ − 1 as a sum of the other p's, not a difference."""
     m = A.shape[0]
-    shifted = A - A.max(axis=1, keepdims=True)
-    E = np.exp(shifted)
-    norm = E.sum(axis=1, keepdims=True)
-    log_P = shifted - np.log(norm)
-    P = E / norm
-    return -float(np.sum(Y * log_P)) / m, (P * Y.sum(axis=1, keepdims=True) - Y) / m
+    _unit_targets(Y, "softmax_cross_entropy")
+    rows = np.arange(m)
+    top_j = A.argmax(axis=1)  # the first largest logit of each row
+    top = A[rows, top_j][:, None]
+    E = np.exp(A - top)  # E[row, top_j] = 1
+    off_top = E.copy()
+    off_top[rows, top_j] = 0.0
+    others = off_top.sum(axis=1, keepdims=True)  # Σ_{j≠top} e^(aⱼ − max a)
+    norm = 1.0 + others
+    J = float(np.sum(_weighted(Y, np.log1p(others) + (top - A)))) / m
+    rest = norm - E  # Σ_{j≠k} eⱼ: at least norm/2 off the top, so no cancellation
+    rest[rows, top_j] = others[:, 0]
+    return J, (E / norm * (Y.sum(axis=1, keepdims=True) - Y) - Y * (rest / norm)) / m
 
 
 _LOSSES = {
@@ -145,6 +193,18 @@ def _loss(name: str):
         return _LOSSES[name]
     except (KeyError, TypeError):
         raise ValueError(f"unknown loss {name!r}; valid names: {', '.join(LOSSES)}") from None
+
+
+def _cost_and_output_delta(loss: str, output_activation: str, fw: Forward, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The unregularized J and δ^(L) = ∂J/∂z^(L) (m × s_L, with J's 1/m): a − y for a sigmoid output
+    with the cross-entropy (J from z^(L)), ∂J/∂a ⊙ g′(z^(L)) for the other pairs."""
+    Z, A = fw.z[-1], fw.a[-1]
+    if loss == "cross_entropy" and output_activation == "sigmoid":
+        return _sigmoid_cross_entropy(Z, A, Y)
+    J, dJ_da = _LOSSES[loss](A, Y)
+    if output_activation == "linear":
+        return J, dJ_da  # g′ = 1
+    return J, dJ_da * _DERIVATIVES[output_activation](Z, A)
 
 
 # ---------------------------------------------------------------- input checks
@@ -246,48 +306,51 @@ class Backprop(NamedTuple):
 
 
 def _regularization(thetas: list[np.ndarray], lam: float, m: int) -> float:
+    if not lam:
+        return 0.0  # λ = 0 adds nothing, also where a Θ² overflows
     return lam / (2 * m) * sum(float(np.sum(T[:, 1:] ** 2)) for T in thetas)
 
 
-def _check_lam(lam: float) -> float:
-    lam = float(lam)
-    if not lam >= 0.0 or not np.isfinite(lam):
-        raise ValueError(f"lam must be a finite number ≥ 0, got {lam!r}")
-    return lam
-
-
-def _evaluate(thetas, X, Y, activation, output_activation, loss, lam):
-    """Checked inputs, the forward pass, the regularized cost J and ∂J/∂a^(L)."""
+def _evaluate(thetas, X, Y, activation, output_activation, loss, lam, where: str):
+    """Checked inputs, the forward pass, the regularized cost J and δ^(L)."""
     thetas = _check_thetas(thetas)
     _activation(activation)
     output_activation = _activation(output_activation or activation, "output_activation")
-    loss_fn = _loss(loss)
-    lam = _check_lam(lam)
+    _loss(loss)
+    lam = real(lam, where, "lam", low=0.0)
     X = _check_X(X, thetas)
     m = X.shape[0]
     Y = _check_Y(Y, m, thetas[-1].shape[0])
     fw = _forward(thetas, X, activation, output_activation)
-    J, dJ_da = loss_fn(fw.output, Y)
-    return thetas, output_activation, lam, m, fw, J + _regularization(thetas, lam, m), dJ_da
+    J, delta = _cost_and_output_delta(loss, output_activation, fw, Y)
+    return thetas, lam, m, fw, J + _regularization(thetas, lam, m), delta
 
 
 def cost(
     thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None, loss: str = "mse", lam: float = 0.0
 ) -> float:
-    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of the course (the Summary page)."""
-    return _evaluate(thetas, X, Y, activation, output_activation, loss, lam)[5]
+    """J(Θ) = loss(a^(L), Y) + λ/(2m) Σ_l Σ Θ^(l)[:, 1:]² — the regularized cost of the course (the Summary page).
+
+    X: m × s_1 (a 1-D X is one sample), Y: m × K. A sigmoid output's cross-entropy is computed from
+    z^(L), exact at any z (see the module doc). ValueError for shapes that do not match, non-finite
+    entries, an unknown activation or loss, λ < 0, or targets outside [0, 1] for a cross-entropy.
+    """
+    return _evaluate(thetas, X, Y, activation, output_activation, loss, lam, "cost")[4]
 
 
 def backprop(
     thetas, X, Y, activation: str = "sigmoid", output_activation: str | None = None, loss: str = "mse", lam: float = 0.0
 ) -> Backprop:
-    """The cost, its gradient with respect to every Θ, and the δ's of every layer (see the module doc)."""
-    thetas, output_activation, lam, m, fw, J, dJ_da = _evaluate(thetas, X, Y, activation, output_activation, loss, lam)
+    """The cost, its gradient with respect to every Θ, and the δ's of every layer (see the module doc).
+
+    δ^(L) = (a^(L) − y)/m for a sigmoid output with the cross-entropy (the course's form, exact at
+    saturation), ∂J/∂a ⊙ g′(z^(L)) for the other pairs. The arguments and errors are `cost`'s.
+    """
+    thetas, lam, m, fw, J, delta = _evaluate(thetas, X, Y, activation, output_activation, loss, lam, "backprop")
     L = len(thetas)
     deltas: list[np.ndarray] = [None] * L
     grads: list[np.ndarray] = [None] * L
-    g_prime = _DERIVATIVES[output_activation]
-    delta = dJ_da * g_prime(fw.z[L], fw.a[L])  # δ^(L) = ∂J/∂a ⊙ g'(z^(L)),  m × s_L
+    # delta is δ^(L),  m × s_L
     for i in range(L - 1, -1, -1):  # Θ^(i+1) maps layer i+1 → i+2; delta is δ^(i+2)
         deltas[i] = delta
         # δᵀ [1, a] = [Σ δ, δᵀ a]: s_{i+2} × (s_{i+1} + 1), summed over the m samples
@@ -307,7 +370,9 @@ def backprop(
 
 
 def numerical_gradients(thetas, X, Y, eps: float = 1e-4, **kwargs) -> list[np.ndarray]:
-    """∂J/∂Θ by central differences, (J(Θ + ε) − J(Θ − ε)) / 2ε, one entry at a time (the course's ε)."""
+    """∂J/∂Θ by central differences, (J(Θ + ε) − J(Θ − ε)) / 2ε, one entry at a time (the course's ε).
+    `kwargs` are `cost`'s; eps must be a finite number > 0."""
+    eps = real(eps, "numerical_gradients", "eps", low=0.0, low_open=True)
     thetas = [T.copy() for T in _check_thetas(thetas)]
     grads = []
     for T in thetas:
@@ -362,11 +427,11 @@ def train(
     loss: str = "mse",
     lam: float = 0.0,
 ) -> tuple[list[np.ndarray], list[float]]:
-    """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step."""
-    if not lr > 0.0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
+    """Full-batch gradient descent Θ := Θ − η ∂J/∂Θ; returns new Θ's and the cost before each step.
+    lr: a finite number > 0, epochs an integer ≥ 1 (TypeError/ValueError naming them)."""
+    lr = real(lr, "train", "lr", low=0.0, low_open=True)
+    epochs = integer(epochs, "train", "epochs")
+    lam = real(lam, "train", "lam", low=0.0)
     thetas = [T.copy() for T in _check_thetas(thetas)]  # never the caller's arrays
     history = []
     for _ in range(epochs):
@@ -383,15 +448,19 @@ MAX_ENTRIES = 10_000_000
 
 def debug_thetas(sizes: Sequence[int], max_entries: int = MAX_ENTRIES) -> list[np.ndarray]:
     """Θ's for layer sizes [s_1, s_2, …] from the course's deterministic sin initialization."""
-    _check_sizes(sizes, max_entries)
+    sizes = _check_sizes(sizes, max_entries, "debug_thetas")
     return [np.array(debug_matrix(s_out, s_in)) for s_in, s_out in zip(sizes, sizes[1:])]
 
 
 def random_thetas(
     sizes: Sequence[int], seed: int = 0, epsilon: float | None = None, max_entries: int = MAX_ENTRIES
 ) -> list[np.ndarray]:
-    """Θ's uniform in [−ε, ε], ε = √6/√(s_l + s_{l+1}) unless given, from `default_rng(seed)`."""
-    _check_sizes(sizes, max_entries)
+    """Θ's uniform in [−ε, ε], ε = √6/√(s_l + s_{l+1}) unless given (a finite number > 0), from
+    `default_rng(seed)` (seed an integer ≥ 0)."""
+    sizes = _check_sizes(sizes, max_entries, "random_thetas")
+    seed = integer(seed, "random_thetas", "seed", low=0)
+    if epsilon is not None:
+        epsilon = real(epsilon, "random_thetas", "epsilon", low=0.0, low_open=True)
     rng = np.random.default_rng(seed)
     out = []
     for s_in, s_out in zip(sizes, sizes[1:]):
@@ -400,17 +469,14 @@ def random_thetas(
     return out
 
 
-def _check_sizes(sizes: Sequence[int], max_entries: int = MAX_ENTRIES) -> None:
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least 2 layers, got {list(sizes)!r}")
-    for k, s in enumerate(sizes):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise ValueError(f"layer size sizes[{k}] must be an integer ≥ 1, got {s!r}")
-    if isinstance(max_entries, bool) or not isinstance(max_entries, Integral) or max_entries < 1:
-        raise ValueError(f"max_entries must be an integer ≥ 1, got {max_entries!r}")
-    entries = sum((int(a) + 1) * int(b) for a, b in zip(sizes, sizes[1:]))  # exact: Python ints
+def _check_sizes(sizes: Sequence[int], max_entries: int, where: str) -> list[int]:
+    """The layer sizes as ints ≥ 1 (at least two of them), their Θ's within `max_entries` entries."""
+    sizes = layer_sizes(sizes, where)
+    max_entries = integer(max_entries, where, "max_entries")
+    entries = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))  # exact: Python ints
     if entries > max_entries:
         raise ValueError(
-            f"sizes {list(map(int, sizes))} make {entries:,} Θ entries, more than max_entries={max_entries:,} "
+            f"{where}: sizes {sizes} make {entries:,} Θ entries, more than max_entries={max_entries:,} "
             f"({entries * 8 / 1e9:.3g} GB of floats): use smaller layers, or pass max_entries={entries} to make them"
         )
+    return sizes

@@ -19,6 +19,7 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 from autograd import Value, weighted_sum_of_constants, weighted_sums
+from autograd.args import flag, integer, real
 
 from .init import debug_matrix, uniform_matrix
 
@@ -42,24 +43,9 @@ def _check_activation(name: str, what: str = "activation") -> str:
     return name
 
 
-def _check_size(n: object, what: str) -> int:
-    """`n` as an int ≥ 1 (NumPy integers too, as everywhere in nn), or a ValueError naming `what`."""
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise ValueError(f"{what} must be an integer ≥ 1, got {n!r}")
-    return int(n)
-
-
-def _check_flag(x: object, what: str) -> bool:
-    """True or False (NumPy's bools too); "no" or 2 is an error, not a truthy surprise."""
-    if x is True or x is False or (type(x).__name__ == "bool_" and x in (True, False)):
-        return bool(x)
-    raise TypeError(f"{what} must be True or False, got {type(x).__name__}: {x!r}")
-
-
-def _check_budget(count: int, max_parameters: object, what: str) -> None:
+def _check_budget(count: int, max_parameters: object, what: str, where: str) -> None:
     """Refuse to allocate more than `max_parameters` parameters, before allocating any."""
-    if isinstance(max_parameters, bool) or not isinstance(max_parameters, Integral) or max_parameters < 1:
-        raise ValueError(f"max_parameters must be an integer ≥ 1, got {max_parameters!r}")
+    max_parameters = integer(max_parameters, where, "max_parameters")
     if count > max_parameters:
         raise ValueError(
             f"{what} would have {count:,} parameters, more than max_parameters={max_parameters:,} "
@@ -78,14 +64,9 @@ def _as_constants(x: Sequence[float], n: int) -> list[float]:
         raise TypeError(f"a sample must be a sequence of {n} numbers, got {type(x).__name__}")
     if len(x) != n:
         raise ValueError(f"expected {n} inputs, got {len(x)}")
-    out = []
-    for v in x:
-        if type(v) is not float:  # np.float64 and ints are converted; a Value is refused
-            if isinstance(v, bool) or not isinstance(v, Real):
-                raise TypeError(f"constant inputs must be numbers, got {type(v).__name__}: {v!r}")
-            v = float(v)
-        out.append(v)
-    return out
+    # np.float64 and ints are converted; a Value is refused (constants stay out of the graph)
+    return [v if type(v) is float else real(v, "MLP(x, constant_inputs=True)", f"x[{i}]", finite=False)
+            for i, v in enumerate(x)]  # fmt: skip
 
 
 def _as_values(x: Sequence[Value | float], n: int) -> list[Value]:
@@ -105,27 +86,18 @@ def _as_values(x: Sequence[Value | float], n: int) -> list[Value]:
         raise
 
 
-def _check_row(row: object, n: int, what: str) -> list[float]:
-    """A list of n numbers (weights) as floats, or an error naming `what`."""
+def _check_row(row: object, n: int, where: str, name: str) -> list[float]:
+    """A list of n numbers (weights) as floats, or an error naming `where` and the argument `name`."""
     if isinstance(row, _NOT_SAMPLES) or not hasattr(row, "__len__") or not hasattr(row, "__iter__"):
-        raise TypeError(f"{what} must be a sequence of {n} numbers, got {type(row).__name__}")
+        raise TypeError(f"{where}: {name} must be a sequence of {n} numbers, got {type(row).__name__}")
     if len(row) != n:
-        raise ValueError(f"{what}: expected {n} numbers, got {len(row)}")
-    out = []
-    for i, v in enumerate(row):
-        if isinstance(v, bool) or not isinstance(v, Real):
-            raise TypeError(f"{what}: entry {i} must be a number, got {type(v).__name__}: {v!r:.60}")
-        out.append(float(v))
-    return out
+        raise ValueError(f"{where}: {name}: expected {n} numbers, got {len(row)}")
+    return [real(v, where, f"{name}[{i}]", finite=False) for i, v in enumerate(row)]
 
 
-def _seed(seed: object) -> int | float | str | bytes | None:
-    """A seed for random.Random: NumPy integers become ints; other types are random.Random's to judge."""
-    if isinstance(seed, Integral) and not isinstance(seed, bool):
-        return int(seed)
-    if seed is None or isinstance(seed, (float, str, bytes)):
-        return seed
-    raise TypeError(f"seed must be an integer, got {type(seed).__name__}: {seed!r:.60}")
+def _epsilon(epsilon: object, where: str) -> float | None:
+    """The initial weights' range ε: None (the course's √6/√(s_l + s_{l+1})) or a finite number > 0."""
+    return None if epsilon is None else real(epsilon, where, "epsilon (or None)", low=0.0, low_open=True)
 
 
 class Module:
@@ -167,18 +139,19 @@ class Neuron(Module):
         index: int = 1,
         max_parameters: int = MAX_PARAMETERS,
     ) -> None:
-        nin = _check_size(nin, "nin (the number of inputs)")
-        _check_budget(nin + 1, max_parameters, f"a neuron with {nin:,} inputs")
+        nin = integer(nin, "Neuron", "nin (the number of inputs)")
+        _check_budget(nin + 1, max_parameters, f"a neuron with {nin:,} inputs", "Neuron")
         self.nin = nin
         self.activation = _check_activation(activation)
-        self.fused = _check_flag(fused, "fused")
-        bias = _check_flag(bias, "bias")
+        self.fused = flag(fused, "Neuron", "fused")
+        bias = flag(bias, "Neuron", "bias")
+        seed, epsilon = integer(seed, "Neuron", "seed", low=0), _epsilon(epsilon, "Neuron")
+        layer, index = integer(layer, "Neuron", "layer"), integer(index, "Neuron", "index")
+        bias_init = real(bias_init, "Neuron", "bias_init")
         if weights is None:
-            row = uniform_matrix(1, nin, random.Random(_seed(seed)), epsilon, max_entries=nin + 1)[0]
+            row = uniform_matrix(1, nin, random.Random(seed), epsilon, max_entries=nin + 1)[0]
             bias_init, weights = row[0], row[1:]
-        weights = _check_row(weights, nin, "weights")
-        if isinstance(bias_init, bool) or not isinstance(bias_init, Real):
-            raise TypeError(f"bias_init must be a number, got {type(bias_init).__name__}: {bias_init!r:.60}")
+        weights = _check_row(weights, nin, "Neuron", "weights")
         j, l = index, layer
         self.w = [Value(wi, label=f"w_{j},{i}^({l})") for i, wi in enumerate(weights, start=1)]
         self.b = Value(bias_init, label=f"b_{j}^({l})") if bias else None
@@ -261,14 +234,19 @@ class Layer(Module):
         layer: int = 1,
         max_parameters: int = MAX_PARAMETERS,
     ) -> None:
-        nin = _check_size(nin, "nin (the number of inputs)")
-        nout = _check_size(nout, "nout (the number of neurons)")
-        _check_budget(nout * (nin + 1), max_parameters, f"a layer of {nout:,} neurons with {nin:,} inputs")
+        nin = integer(nin, "Layer", "nin (the number of inputs)")
+        nout = integer(nout, "Layer", "nout (the number of neurons)")
+        _check_budget(nout * (nin + 1), max_parameters, f"a layer of {nout:,} neurons with {nin:,} inputs", "Layer")
+        seed, epsilon = integer(seed, "Layer", "seed", low=0), _epsilon(epsilon, "Layer")
+        layer = integer(layer, "Layer", "layer")
         if matrix is None:
-            matrix = uniform_matrix(nout, nin, random.Random(_seed(seed)), epsilon, max_entries=nout * (nin + 1))
+            matrix = uniform_matrix(nout, nin, random.Random(seed), epsilon, max_entries=nout * (nin + 1))
         if isinstance(matrix, _NOT_SAMPLES) or not hasattr(matrix, "__len__") or len(matrix) != nout:
             raise ValueError(f"layer {layer}: Θ must be a list of {nout} rows of {nin + 1} numbers (bias first)")
-        matrix = [_check_row(row, nin + 1, f"layer {layer}: Θ row {j}") for j, row in enumerate(matrix)]
+        matrix = [
+            _check_row(row, nin + 1, "Layer", f"matrix[{j}] (layer {layer}'s Θ row {j})")
+            for j, row in enumerate(matrix)
+        ]
         self.nin, self.nout = nin, nout
         self.neurons = [
             Neuron(
@@ -356,8 +334,8 @@ class MLP(Module):
     activation: of the hidden layers ("sigmoid", "tanh", "relu", "linear"); output_activation:
     of the last layer, None for the same. init: "uniform" (in [−ε, ε], ε = √6/√(s_l + s_{l+1})
     unless `epsilon` is given, drawn from `random.Random(seed)`) or "debug" (the course's sin
-    initialization). Calling the network on one sample returns the output layer's Values — always
-    a list.
+    initialization). Calling the network on one sample returns the output layer's Values: a list
+    of K, or the Value itself when K = 1 (as micrograd's MLP does).
 
     With the "linear" activation a = z, and no node is added for it: the neuron's a IS its z node
     (labelled z_j^(l)), so the graph has no identity nodes and `trace.a[l][j] is trace.z[l][j]`.
@@ -376,29 +354,30 @@ class MLP(Module):
         seed: int = 0,
         max_parameters: int = MAX_PARAMETERS,
     ) -> None:
-        nin = _check_size(nin, "nin (the number of inputs)")
+        nin = integer(nin, "MLP", "nin (the number of inputs)")
         if isinstance(nouts, (str, bytes, Integral)) or not isinstance(nouts, Iterable):
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, e.g. [4, 1], got {nouts!r}")
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, e.g. [4, 1], got {nouts!r:.60}")
         nouts = list(nouts)
         if not nouts:
-            raise ValueError("nouts must be a non-empty list of layer sizes, e.g. [4, 1], got an empty one")
-        nouts = [_check_size(n, f"layer size nouts[{k}]") for k, n in enumerate(nouts)]
+            raise ValueError("MLP: nouts must be a non-empty list of layer sizes, e.g. [4, 1], got an empty one")
+        nouts = [integer(n, "MLP", f"nouts[{k}] (a layer size)") for k, n in enumerate(nouts)]
         _check_activation(activation)
         if output_activation is not None:
             _check_activation(output_activation, "output_activation")
         if not isinstance(init, str) or init not in INITS:
             raise ValueError(f"unknown init {init!r}; valid names: {', '.join(INITS)}")
-        bias, fused = _check_flag(bias, "bias"), _check_flag(fused, "fused")
+        bias, fused = flag(bias, "MLP", "bias"), flag(fused, "MLP", "fused")
+        seed, epsilon = integer(seed, "MLP", "seed", low=0), _epsilon(epsilon, "MLP")
         sizes = [nin, *nouts]
         count = sum(s_out * (s_in + bias) for s_in, s_out in zip(sizes, sizes[1:]))
-        _check_budget(count, max_parameters, f"MLP({nin}, {nouts})")
+        _check_budget(count, max_parameters, f"MLP({nin}, {nouts})", "MLP")
         self.sizes = sizes
         self.activation = activation
         self.output_activation = output_activation or activation
         self.bias = bias
         self.fused = fused
         self.init = init
-        rng = random.Random(_seed(seed))  # one stream, drawn layer by layer
+        rng = random.Random(seed)  # one stream, drawn layer by layer
         self.layers = []
         for l, (s_in, s_out) in enumerate(zip(self.sizes, self.sizes[1:]), start=1):
             last = l == len(nouts)
@@ -425,8 +404,11 @@ class MLP(Module):
                 v.label = label
         return xs
 
-    def __call__(self, x: Sequence[float | Value], *, constant_inputs: bool = False) -> list[Value]:
-        """The output layer's activations for one sample (a list, even with one output).
+    def __call__(self, x: Sequence[float | Value], *, constant_inputs: bool = False) -> Value | list[Value]:
+        """The output layer's activations for one sample: the list of K Values, or with one output
+        (K = 1) that Value itself, as micrograd's MLP returns it — so `model(x).data` works and
+        `[model(x) for x in X]` is a list of Values, which every loss takes as one output per sample.
+        (`trace(x).output` stays a list.)
 
         `constant_inputs=True` takes x as plain numbers that stay out of the graph: no x_i nodes,
         and the first layer's z nodes have only weights and biases as parents. The outputs and
@@ -445,7 +427,7 @@ class MLP(Module):
             rest = self.layers
         for layer in rest:
             out = layer._call(out)  # each layer's output has the next layer's width
-        return out
+        return out[0] if len(out) == 1 else out
 
     def trace(self, x: Sequence[float | Value]) -> Trace:
         """A forward pass that keeps every layer's z and a nodes (see `Trace`)."""

@@ -15,22 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from numbers import Real
 
 from autograd import ChangeReport, Value, mark_changed
+from autograd.args import real
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 def _count(params: list[Value]) -> str:
     return f"{len(params)} parameter{'' if len(params) == 1 else 's'}"
-
-
-def _real(x: object, what: str) -> float:
-    """`x` as a float, or a TypeError naming `what` (bool and strings are refused)."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
-    return float(x)
 
 
 class Optimizer:
@@ -50,10 +43,7 @@ class Optimizer:
                 raise TypeError(f"{name}: params[{i}] must be a Value, got {type(p).__name__}: {p!r}")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{name}: a parameter is listed twice in params (it would be stepped twice)")
-        lr = _real(lr, f"{name}: lr")
-        if not lr > 0.0 or not math.isfinite(lr):
-            raise ValueError(f"{name}: lr must be a finite number > 0, got {lr!r}")
-        self.lr = lr
+        self.lr = real(lr, name, "lr", low=0.0, low_open=True)
         # What step() reports to autograd.mark_changed: built once, so a step adds one dict assignment.
         self._report = ChangeReport.of(self.params, f"{name}.step()")
 
@@ -70,10 +60,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        momentum = _real(momentum, "SGD: momentum")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = momentum
+        self.momentum = real(momentum, "SGD", "momentum", low=0.0, high=1.0, high_open=True)
         self._velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -107,13 +94,8 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise TypeError(f"Adam: betas must be a pair of numbers (β₁, β₂), got {betas!r}")
-        b1, b2 = _real(betas[0], "Adam: betas[0]"), _real(betas[1], "Adam: betas[1]")
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
-        eps = _real(eps, "Adam: eps")
-        if not (eps > 0.0 and math.isfinite(eps)):
-            raise ValueError(f"Adam: eps must be a finite number > 0, got {eps!r}")
-        self.betas, self.eps = (b1, b2), eps
+        b1, b2 = (real(b, "Adam", f"betas[{i}]", low=0.0, high=1.0, high_open=True) for i, b in enumerate(betas))
+        self.betas, self.eps = (b1, b2), real(eps, "Adam", "eps", low=0.0, low_open=True)
         self.t = 0
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)

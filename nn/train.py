@@ -14,16 +14,16 @@ import gc
 import random
 import sys
 from collections.abc import Callable, Sequence
-from numbers import Integral, Real
 from typing import NamedTuple
 
 from autograd import Value
+from autograd.args import choice, flag, integer, real
 
-from .losses import get_loss, l2
-from .module import _NOT_SAMPLES, MLP, _seed
+from .losses import LOSSES, get_loss, l2
+from .module import _NOT_SAMPLES, MLP
 from .optim import SGD, Optimizer
 
-__all__ = ["fit", "accuracy", "predict", "targets_for", "Epoch", "History"]
+__all__ = ["fit", "accuracy", "predict", "targets_for", "check_cost", "Epoch", "History"]
 
 
 class Epoch(NamedTuple):
@@ -55,33 +55,35 @@ class History(list):
         return f"History({len(self)} epochs, last: {self[-1]})"
 
 
-def _label(t: object, i: int) -> float:
-    """Label i as a float, or a TypeError naming it (a string, a bool or None is not a label)."""
-    if isinstance(t, bool) or not isinstance(t, Real):
-        raise TypeError(f"label {i} must be a number, got {type(t).__name__}: {t!r:.60}")
-    return float(t)
+def _label(t: object, where: str, i: int) -> float:
+    """Label i as a finite float, or a TypeError/ValueError naming it (a string, a bool, None or NaN is not a label)."""
+    if type(t) is float and t - t == 0.0:  # a finite float: the usual case, cheaply
+        return t
+    return real(t, where, f"y[{i}] (a label or target)")
 
 
-def targets_for(y: Sequence, k: int, loss: str | Callable) -> list[list[float]]:
+def targets_for(y: Sequence, k: int, loss: str | Callable, where: str = "targets_for") -> list[list[float]]:
     """Per-sample target rows of length k from labels.
 
     Rows already of length k pass through. With k = 1 a label is its own target. With k > 1 an
     integer class label c becomes a one-hot row (−1/+1 instead of 0/1 for the hinge loss).
+    TypeError/ValueError, naming `where` and the label, for a label that is not a finite number,
+    a row of the wrong length or a class outside 0..k−1.
     """
     if isinstance(y, _NOT_SAMPLES) or not hasattr(y, "__iter__"):
-        raise TypeError(f"y must be a sequence of labels or target rows, got {type(y).__name__}")
+        raise TypeError(f"{where}: y must be a sequence of labels or target rows, got {type(y).__name__}")
     rows = []
     for i, t in enumerate(y):
         if hasattr(t, "__len__") and not isinstance(t, (str, bytes)):
             if len(t) != k:
-                raise ValueError(f"target {i} has {len(t)} entries, the network has {k} outputs")
-            rows.append([_label(v, i) for v in t])
+                raise ValueError(f"{where}: target {i} has {len(t)} entries, the network has {k} outputs")
+            rows.append([_label(v, where, i) for v in t])
         elif k == 1:
-            rows.append([_label(t, i)])
+            rows.append([_label(t, where, i)])
         else:
-            c = _label(t, i)
+            c = _label(t, where, i)
             if not (c.is_integer() and 0 <= c < k):
-                raise ValueError(f"label {i} is {c:g}: with {k} outputs, labels are classes 0..{k - 1}")
+                raise ValueError(f"{where}: label {i} is {c:g}: with {k} outputs, labels are classes 0..{k - 1}")
             c = int(c)
             off = -1.0 if loss == "hinge" else 0.0
             rows.append([1.0 if j == c else off for j in range(k)])
@@ -119,18 +121,36 @@ def _correct(output: Sequence[float], target: Sequence[float], rule: str) -> boo
 
 
 def _sample(x: Sequence, i: int) -> list[Value | float]:
-    """Sample i as a list of Python floats (or Values), converted once rather than every epoch."""
+    """Sample i as a list of finite Python floats (or Values), converted once rather than every epoch."""
     if isinstance(x, _NOT_SAMPLES) or not hasattr(x, "__len__"):
-        raise TypeError(f"fit: sample {i} must be a sequence of numbers, got {type(x).__name__}")
+        raise TypeError(f"fit: X[{i}] (a sample) must be a sequence of numbers, got {type(x).__name__}")
     row = []
-    for v in x:
+    for j, v in enumerate(x):
         if isinstance(v, Value):
             row.append(v)
-        elif isinstance(v, Real) and not isinstance(v, bool):
-            row.append(float(v))  # np.float64 → float: the engine's fast path
-        else:
-            raise TypeError(f"fit: sample {i} holds {v!r}, not a number")
+        else:  # np.float64 → float: the engine's fast path; NaN and ±inf refused, they would train on as NaN
+            row.append(v if type(v) is float and v - v == 0.0 else real(v, "fit", f"X[{i}][{j}]"))
     return row
+
+
+def _outputs(out: Value | list[Value]) -> list[float]:
+    """A network's output for one sample as a list of floats (a one-output network returns the Value)."""
+    return [out.data] if isinstance(out, Value) else [a.data for a in out]
+
+
+def check_cost(J: Value, where: str, epoch: int, batch: int, batches: int, lr: float) -> None:
+    """FloatingPointError when the cost J of a training batch is NaN or ±inf, naming the epoch and the batch:
+    training stops there, the model at its last finite step, rather than reporting NaN losses."""
+    cost = J.data
+    if cost - cost == 0.0:
+        return
+    first = epoch == 1 and batch == 1
+    advice = (
+        "before any step: check the data and the initial weights"
+        if first
+        else f"the steps diverged: try a smaller learning rate than lr={lr:g}"
+    )
+    raise FloatingPointError(f"{where}: the cost is {cost!r} at epoch {epoch}, batch {batch} of {batches}; {advice}")
 
 
 def _check_model(model: object, what: str) -> None:
@@ -148,10 +168,10 @@ def _check_samples(X: object, what: str) -> int:
 
 
 def predict(model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
-    """The model's outputs (as floats) for each sample of X."""
+    """The model's outputs as floats, one row of K per sample of X (m × K, also for K = 1)."""
     _check_model(model, "predict")
     _check_samples(X, "predict")
-    return [[a.data for a in model(x)] for x in X]
+    return [_outputs(model(x)) for x in X]
 
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence, loss: str = "mse") -> float | None:
@@ -164,7 +184,7 @@ def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence, loss: str = 
         )
     if m == 0:
         raise ValueError("accuracy: no samples in X")
-    targets = targets_for(y, model.sizes[-1], loss)
+    targets = targets_for(y, model.sizes[-1], loss, "accuracy")
     rule = _rule(targets, loss)
     if rule is None:
         return None
@@ -189,10 +209,22 @@ def fit(
 ) -> History:
     """Train `model` on samples X with labels or targets y; return the `History` of epochs.
 
-    Each batch: outputs = model(x) for x in the batch, J = loss(outputs, targets) (+ `nn.l2`
-    with `lam`), zero the grads, `J.backward()`, `optimizer.step()` (default: SGD, lr 0.1).
-    `batch_size=None` is full-batch gradient descent; otherwise the samples are shuffled each
-    epoch with `random.Random(seed)`.
+    Each batch of B samples: outputs = model(x) for x in the batch, J = loss(outputs, targets)
+    (an average over the batch) + λ/(2M) Σw² with `lam` (`nn.l2`; biases excluded), zero the
+    grads, `J.backward()`, `optimizer.step()` (default: SGD, lr 0.1). `batch_size=None` is
+    full-batch gradient descent; otherwise the samples are shuffled each epoch with
+    `random.Random(seed)`.
+
+    One λ means one J, whatever the batch size: the penalty's M is the training set's size
+    (len(X)), not the batch's, so each batch's cost estimates the course's J(Θ) = 1/M Σ loss +
+    λ/(2M) Σ Θ²: each step's penalty gradient is λw/M, with any B. (With λ/(2B), batches of one
+    sample regularized M times harder than full batch.)
+
+    X: m samples of `model.nin` finite numbers (lists or a 2-D array); y: m labels or target rows
+    (see `targets_for`). Errors: TypeError/ValueError naming the argument for bad input (NaN or
+    ±inf in X or y included); FloatingPointError when a batch's cost is NaN or ±inf, naming the
+    epoch and the batch — training stops there (with a learning rate too large the steps
+    diverge: try a smaller one).
 
     After each epoch the record holds the mean loss of its batches and the accuracy of its
     forward passes (the weights before each step, so no extra pass is needed): argmax for
@@ -209,9 +241,7 @@ def fit(
     restored afterwards, even on an error.
     """
     _check_model(model, "fit")
-    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an integer ≥ 1, got {epochs!r}")
-    epochs = int(epochs)
+    epochs = integer(epochs, "fit", "epochs")
     m = _check_samples(X, "fit")
     if m == 0:
         raise ValueError("fit: no samples in X")
@@ -219,11 +249,7 @@ def fit(
         raise TypeError(f"fit: y must be a sequence of labels or target rows, got {type(y).__name__}")
     if len(y) != m:
         raise ValueError(f"fit: {m} samples in X but {len(y)} labels in y")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be an integer ≥ 1 or None, got {batch_size!r}")
-    batch_size = None if batch_size is None else int(batch_size)
+    batch_size = None if batch_size is None else integer(batch_size, "fit", "batch_size (or None)")
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"fit: optimizer must be an nn.Optimizer, e.g. nn.Adam(model.parameters(), lr=0.01), "
@@ -231,17 +257,21 @@ def fit(
         )
     if optimizer is not None and not any(p in set(model.parameters()) for p in optimizer.params[:1]):
         raise ValueError("fit: the optimizer holds none of the model's parameters (made for another model?)")
-    if isinstance(lam, bool) or not isinstance(lam, Real) or not (lam >= 0.0 and lam != float("inf")):
-        raise ValueError(f"fit: lam must be a finite number ≥ 0, got {lam!r}")
+    lam = real(lam, "fit", "lam", low=0.0)
+    seed = integer(seed, "fit", "seed", low=0)
+    progress = None if progress is None else flag(progress, "fit", "progress")
+    verbose, pause_gc = flag(verbose, "fit", "verbose"), flag(pause_gc, "fit", "pause_gc")
     if log is not None and not callable(log):
         raise TypeError(f"fit: log must be a function of one string (e.g. print), got {type(log).__name__}")
+    if not callable(loss):
+        choice(loss, "fit", "loss", LOSSES)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "loss")
     loss_fn = get_loss(loss)
     samples = [_sample(x, i) for i, x in enumerate(X)]
-    targets = targets_for(y, model.sizes[-1], loss_name)
+    targets = targets_for(y, model.sizes[-1], loss_name, "fit")
     rule = _rule(targets, loss_name)
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
-    rng = random.Random(_seed(seed))
+    rng = random.Random(seed)
     order = list(range(m))
     size = batch_size or m
     batches = -(-m // size)  # per epoch
@@ -265,20 +295,21 @@ def fit(
             if batch_size is not None:
                 rng.shuffle(order)
             total_loss, right = 0.0, 0
-            for start in range(0, m, size):
+            for number, start in enumerate(range(0, m, size), start=1):
                 batch = order[start : start + size]
                 outputs = [model(samples[i]) for i in batch]
                 J = loss_fn(outputs, [targets[i] for i in batch])
                 if not isinstance(J, Value):
                     raise TypeError(f"fit: the loss function returned {type(J).__name__}, not a Value")
                 if lam:
-                    J = J + l2(model, lam, len(batch))
+                    J = J + l2(model, lam, m)  # λ/(2M) with the training set's M: one λ, one J, whatever the batch
+                check_cost(J, "fit", epoch, number, batches, optimizer.lr)
                 optimizer.zero_grad()
                 J.backward()
                 optimizer.step()
                 total_loss += J.data * len(batch)
                 if rule is not None:
-                    right += sum(_correct([a.data for a in o], targets[i], rule) for o, i in zip(outputs, batch))
+                    right += sum(_correct(_outputs(o), targets[i], rule) for o, i in zip(outputs, batch))
             acc = None if rule is None else right / m
             record = Epoch(epoch, total_loss / m, acc)
             history.append(record)

@@ -140,6 +140,7 @@ _OPS = {
     "Σwc": (2, lambda a, b, c: fused.weighted_sum_of_constants([a, b], [c[0], c[1]])),
     "mse": (2, lambda a, b, c: fused.mse([a, b], [c[0], c[1]], 2)),
     "cross_entropy": (2, lambda a, b, c: fused.cross_entropy([a.sigmoid(), b.sigmoid()], [1.0, 0.0], 1)),
+    "sigmoid_cross_entropy": (2, lambda a, b, c: fused.sigmoid_cross_entropy([a, b], [1.0, 0.3], 2)),
     "hinge": (2, lambda a, b, c: fused.hinge([a, b], [1.0, -1.0], 2)),
     "softmax_cross_entropy": (3, lambda a, b, d, c: fused.softmax_cross_entropy([a, b, d], [0.0, 1.0, 0.0], 1, 3)),
     "l2": (2, lambda a, b, c: fused.l2([a, b], 0.5 + abs(c[0]), 3)),

@@ -355,8 +355,8 @@ for name, make, error, match in [
     (
         "MLP(2.5, [1])",
         lambda: nn.MLP(2.5, [1]),
-        ValueError,
-        r"nin \(the number of inputs\) must be an integer ≥ 1, got 2.5",
+        TypeError,
+        r"MLP: nin \(the number of inputs\) must be an integer ≥ 1, got float: 2\.5",
     ),
     ("MLP(0, [1])", lambda: nn.MLP(0, [1]), ValueError, "nin .* must be an integer ≥ 1, got 0"),
     ("MLP(2, 3)", lambda: nn.MLP(2, 3), ValueError, "nouts must be a non-empty list of layer sizes, e.g. .*got 3"),
@@ -366,7 +366,7 @@ for name, make, error, match in [
         "MLP(2, [3, -1])",
         lambda: nn.MLP(2, [3, -1]),
         ValueError,
-        r"layer size nouts\[1\] must be an integer ≥ 1, got -1",
+        r"MLP: nouts\[1\] \(a layer size\) must be an integer ≥ 1, got \-1",
     ),
     ("activation 'softplus'", lambda: model(activation="softplus"), ValueError, "unknown activation 'softplus'"),
     ("activation ['relu']", lambda: model(activation=["relu"]), ValueError, r"unknown activation \['relu'\]"),
@@ -374,9 +374,19 @@ for name, make, error, match in [
     ("bias 'no'", lambda: model(bias="no"), TypeError, "bias must be True or False, got str: 'no'"),
     ("fused 2", lambda: model(fused=2), TypeError, "fused must be True or False, got int: 2"),
     ("init 'zeros'", lambda: model(init="zeros"), ValueError, "unknown init 'zeros'; valid names: uniform, debug"),
-    ("epsilon 'big'", lambda: model(epsilon="big"), TypeError, "epsilon must be a number or None, got str"),
-    ("epsilon -1", lambda: model(epsilon=-1), ValueError, "epsilon must be a finite number > 0, got -1"),
-    ("seed [1]", lambda: nn.MLP(2, [1], seed=[1]), TypeError, r"seed must be an integer, got list: \[1\]"),
+    (
+        "epsilon 'big'",
+        lambda: model(epsilon="big"),
+        TypeError,
+        r"MLP: epsilon \(or None\) must be a finite real number > 0, got str: 'big'",
+    ),
+    (
+        "epsilon -1",
+        lambda: model(epsilon=-1),
+        ValueError,
+        r"MLP: epsilon \(or None\) must be a finite real number > 0, got \-1\.0",
+    ),
+    ("seed [1]", lambda: nn.MLP(2, [1], seed=[1]), TypeError, r"MLP: seed must be an integer ≥ 0, got list: \[1\]"),
     (
         "MLP(100000, [100000])",
         lambda: nn.MLP(100_000, [100_000]),
@@ -393,7 +403,7 @@ for name, make, error, match in [
         "Neuron with a string weight",
         lambda: nn.Neuron(2, weights=["a", 1]),
         TypeError,
-        "weights: entry 0 must be a number, got str",
+        r"Neuron: weights\[0\] must be a real number, got str: 'a'",
     ),
     ("Neuron(10^8 inputs)", lambda: nn.Neuron(10**8), ValueError, "a neuron with 100,000,000 inputs would have"),
     (
@@ -406,7 +416,7 @@ for name, make, error, match in [
         "Layer with a short row",
         lambda: nn.Layer(2, 1, matrix=[[1, 2]]),
         ValueError,
-        r"layer 1: Θ row 0: expected 3 numbers, got 2",
+        r"Layer: matrix\[0\] \(layer 1's Θ row 0\): expected 3 numbers, got 2",
     ),
 ]:
     bad(name, error, match)(lambda tmp, make=make: make())
@@ -420,7 +430,7 @@ def _(tmp):
     layer = nn.Layer(np.int64(2), np.int16(3), seed=np.int64(1))
     assert (layer.nin, layer.nout) == (2, 3) and len(layer([0.5, 0.5])) == 3
     assert nn.Neuron(np.int64(4), seed=np.uint8(2)).nin == 4
-    assert draw(m([0.1, 0.2])[0], precision=np.int64(3)).values > 0
+    assert draw(m([0.1, 0.2]), precision=np.int64(3)).values > 0
 
 
 for name, sample, error, match in [
@@ -439,7 +449,7 @@ for name, sample, error, match in [
 @fine("a NumPy array as a sample")
 def _(tmp):
     m = model()
-    assert m(np.array([0.5, -0.2]))[0].data == m([0.5, -0.2])[0].data
+    assert m(np.array([0.5, -0.2])).data == m([0.5, -0.2]).data
 
 
 # ================================================================ losses
@@ -453,7 +463,44 @@ for name, make, error, match in [
         ValueError,
         "mse: sample 0 has 1 outputs but 2 targets",
     ),
-    ("mse: a string target", lambda: nn.mse([[v]], [["a"]]), TypeError, "mse: targets must be numbers, got str: 'a'"),
+    (
+        "mse: a string target",
+        lambda: nn.mse([[v]], [["a"]]),
+        TypeError,
+        "mse: targets must be a finite real number, got str: 'a'",
+    ),
+    (
+        "mse: a NaN target",
+        lambda: nn.mse([[v]], [[NAN]]),
+        ValueError,
+        "mse: targets must be a finite real number, got nan",
+    ),
+    ("mse of empty samples", lambda: nn.mse([[]], [[]]), ValueError, "mse: sample 0 has no outputs"),
+    (
+        "cross_entropy target 2",
+        lambda: nn.cross_entropy([[Value(0.5)]], [[2.0]]),
+        ValueError,
+        r"cross_entropy: targets must be in \[0, 1\] \(probabilities.*got 2.0",
+    ),
+    (
+        "cross_entropy from_logits 'yes'",
+        lambda: nn.cross_entropy([[v]], [[1.0]], from_logits="yes"),
+        TypeError,
+        "cross_entropy: from_logits must be True or False, got str",
+    ),
+    (
+        "softmax_cross_entropy target -1",
+        lambda: nn.softmax_cross_entropy([[v, v]], [[-1.0, 2.0]]),
+        ValueError,
+        r"softmax_cross_entropy: targets must be in \[0, 1\]",
+    ),
+    (
+        "one sample of 2 outputs passed flat, targets as one row",
+        lambda: nn.mse([v, v], [[1.0, 2.0]]),
+        ValueError,
+        r"mse: 2 samples of outputs but 1 targets \(a flat list of outputs is one output per sample; "
+        r".*pass \[outputs\]\)",
+    ),
     ("mse: a string as targets", lambda: nn.mse([[v]], "1"), ValueError, "mse: targets must be a list .*got str"),
     (
         "mse: a dict as outputs",
@@ -465,7 +512,7 @@ for name, make, error, match in [
         "mse: a string output",
         lambda: nn.mse([["x"]], [[1.0]]),
         TypeError,
-        "mse: outputs must be Values or numbers, got str",
+        "mse: outputs must be a real number, got str",
     ),
     (
         "mse: 2 samples, 1 target",
@@ -484,11 +531,11 @@ for name, make, error, match in [
         "l2 of a list of floats",
         lambda: nn.l2([1.0], 0.1, 1),
         TypeError,
-        r"l2: weights must be Values .*entry 0 is float",
+        r"l2: model_or_weights\[0\] must be a Value, got float",
     ),
-    ("l2 of a number", lambda: nn.l2(5, 0.1, 1), TypeError, "l2: pass a model or a list of weight Values, got int"),
-    ("l2 lam -1", lambda: nn.l2(model(), -1, 5), ValueError, "l2: lam must be a finite number ≥ 0, got -1"),
-    ("l2 lam 'a'", lambda: nn.l2(model(), "a", 5), TypeError, "l2: lam must be a number, got str"),
+    ("l2 of a number", lambda: nn.l2(5, 0.1, 1), TypeError, "l2: model_or_weights must be a list of Values, got int"),
+    ("l2 lam -1", lambda: nn.l2(model(), -1, 5), ValueError, "l2: lam must be a finite real number ≥ 0, got -1"),
+    ("l2 lam 'a'", lambda: nn.l2(model(), "a", 5), TypeError, "l2: lam must be a finite real number ≥ 0, got str"),
     (
         "l2 m 0",
         lambda: nn.l2(model(), 0.1, 0),
@@ -496,7 +543,12 @@ for name, make, error, match in [
         r"l2: m \(the number of samples\) must be an integer ≥ 1, got 0",
     ),
     ("l2 without lam and m", lambda: nn.l2([1.0]), TypeError, "missing 2 required positional arguments: 'lam' and 'm'"),
-    ("loss 'nope'", lambda: nn.get_loss("nope"), ValueError, "unknown loss 'nope'; valid names: mse, cross_entropy"),
+    (
+        "loss 'nope'",
+        lambda: nn.get_loss("nope"),
+        ValueError,
+        "get_loss: name \\(the loss\\) must be one of 'mse', 'cross_entropy', .*got str: 'nope'",
+    ),
 ]:
     bad(name, error, match)(lambda tmp, make=make: make())
 
@@ -527,15 +579,35 @@ for name, make, error, match in [
     ("SGD([])", lambda: nn.SGD([], lr=0.1), ValueError, "SGD: no parameters to optimize"),
     ("SGD([1.0])", lambda: nn.SGD([1.0]), TypeError, r"SGD: params\[0\] must be a Value, got float"),
     ("SGD(Value)", lambda: nn.SGD(Value(1.0)), TypeError, "SGD: params must be a list of Values, got Value"),
-    ("SGD lr 'fast'", lambda: nn.SGD(ps, lr="fast"), TypeError, "SGD: lr must be a number, got str: 'fast'"),
-    ("SGD lr 0", lambda: nn.SGD(ps, lr=0), ValueError, "SGD: lr must be a finite number > 0, got 0"),
-    ("SGD lr NaN", lambda: nn.SGD(ps, lr=NAN), ValueError, "SGD: lr must be a finite number > 0, got nan"),
-    ("SGD momentum 1", lambda: nn.SGD(ps, momentum=1.0), ValueError, r"SGD: momentum must be in \[0, 1\), got 1.0"),
-    ("SGD momentum '0.9'", lambda: nn.SGD(ps, momentum="0.9"), TypeError, "SGD: momentum must be a number, got str"),
+    (
+        "SGD lr 'fast'",
+        lambda: nn.SGD(ps, lr="fast"),
+        TypeError,
+        r"SGD: lr must be a finite real number > 0, got str: 'fast'",
+    ),
+    ("SGD lr 0", lambda: nn.SGD(ps, lr=0), ValueError, r"SGD: lr must be a finite real number > 0, got 0\.0"),
+    ("SGD lr NaN", lambda: nn.SGD(ps, lr=NAN), ValueError, r"SGD: lr must be a finite real number > 0, got nan"),
+    (
+        "SGD momentum 1",
+        lambda: nn.SGD(ps, momentum=1.0),
+        ValueError,
+        r"SGD: momentum must be a finite real number ≥ 0 and < 1, got 1\.0",
+    ),
+    (
+        "SGD momentum '0.9'",
+        lambda: nn.SGD(ps, momentum="0.9"),
+        TypeError,
+        r"SGD: momentum must be a finite real number ≥ 0 and < 1, got str: '0\.9'",
+    ),
     ("SGD of a parameter twice", lambda: nn.SGD([ps[0], ps[0]]), ValueError, "a parameter is listed twice"),
     ("Adam betas 0.9", lambda: nn.Adam(ps, betas=0.9), TypeError, r"Adam: betas must be a pair of numbers"),
-    ("Adam betas (0.9, 1)", lambda: nn.Adam(ps, betas=(0.9, 1.0)), ValueError, r"Adam: betas must be in \[0, 1\)"),
-    ("Adam eps 0", lambda: nn.Adam(ps, eps=0), ValueError, "Adam: eps must be a finite number > 0, got 0"),
+    (
+        "Adam betas (0.9, 1)",
+        lambda: nn.Adam(ps, betas=(0.9, 1.0)),
+        ValueError,
+        r"Adam: betas\[1\] must be a finite real number ≥ 0 and < 1, got 1\.0",
+    ),
+    ("Adam eps 0", lambda: nn.Adam(ps, eps=0), ValueError, r"Adam: eps must be a finite real number > 0, got 0\.0"),
 ]:
     bad(name, error, match)(lambda tmp, make=make: make())
 
@@ -559,21 +631,26 @@ for name, make, error, match in [
     (
         "fit epochs 2.5",
         lambda: nn.fit(model(), X10, y10, epochs=2.5),
-        ValueError,
-        "epochs must be an integer ≥ 1, got 2.5",
+        TypeError,
+        "fit: epochs must be an integer ≥ 1, got float: 2.5",
     ),
     (
         "fit batch_size 0",
         lambda: nn.fit(model(), X10, y10, batch_size=0),
         ValueError,
-        "batch_size must be an integer ≥ 1 or None, got 0",
+        r"fit: batch_size \(or None\) must be an integer ≥ 1, got 0",
     ),
-    ("fit loss 'nope'", lambda: nn.fit(model(), X10, y10, loss="nope"), ValueError, "unknown loss 'nope'"),
+    (
+        "fit loss 'nope'",
+        lambda: nn.fit(model(), X10, y10, loss="nope"),
+        ValueError,
+        "fit: loss must be one of 'mse'.*got str: 'nope'",
+    ),
     (
         "fit lam -1",
         lambda: nn.fit(model(), X10, y10, lam=-1),
         ValueError,
-        "fit: lam must be a finite number ≥ 0, got -1",
+        "fit: lam must be a finite real number ≥ 0, got -1",
     ),
     ("fit log 3", lambda: nn.fit(model(), X10, y10, log=3, verbose=True), TypeError, "fit: log must be a function"),
     ("fit a string model", lambda: nn.fit("model", X10, y10), TypeError, "fit: model must be an nn.MLP, got str"),
@@ -582,25 +659,25 @@ for name, make, error, match in [
         "fit a dict sample",
         lambda: nn.fit(model(), [{"a": 1, "b": 2}], [1]),
         TypeError,
-        "fit: sample 0 must be a sequence of numbers, got dict",
+        r"fit: X\[0\] \(a sample\) must be a sequence of numbers, got dict",
     ),
     (
         "fit string labels",
         lambda: nn.fit(model(), X10, ["a"] * 10),
         TypeError,
-        "label 0 must be a number, got str: 'a'",
+        r"fit: y\[0\] \(a label or target\) must be a finite real number, got str: 'a'",
     ),
     (
         "fit class 5 of 3",
         lambda: nn.fit(nn.MLP(2, [3]), X10, y10 + 5),
         ValueError,
-        r"label 0 is 5: with 3 outputs, labels are classes 0..2",
+        r"fit: label 0 is 5: with 3 outputs, labels are classes 0..2",
     ),
     (
         "fit a NaN label of 3 classes",
         lambda: nn.fit(nn.MLP(2, [3]), X10, [NAN] * 10),
         ValueError,
-        "label 0 is nan: with 3 outputs",
+        r"fit: y\[0\] \(a label or target\) must be a finite real number, got nan",
     ),
     (
         "fit another model's optimizer",
@@ -780,24 +857,44 @@ def _(tmp):
 # ================================================================ data
 
 for name, make, error, match in [
-    ("blobs(std=-1)", lambda: nn.data.blobs(std=-1), ValueError, "std must be a finite number ≥ 0, got -1"),
-    ("moons(1)", lambda: nn.data.moons(1), ValueError, "n must be an integer ≥ 2, got 1"),
+    (
+        "blobs(std=-1)",
+        lambda: nn.data.blobs(std=-1),
+        ValueError,
+        r"blobs: std must be a finite real number ≥ 0, got \-1\.0",
+    ),
+    (
+        "moons(1)",
+        lambda: nn.data.moons(1),
+        ValueError,
+        r"moons: n \(the number of samples\) must be an integer ≥ 2, got 1",
+    ),
     ("moons(10^12)", lambda: nn.data.moons(10**12), ValueError, r"n = 1,000,000,000,000 samples is more than"),
-    ("moons(noise='x')", lambda: nn.data.moons(100, noise="x"), TypeError, "noise must be a number, got str"),
+    (
+        "moons(noise='x')",
+        lambda: nn.data.moons(100, noise="x"),
+        TypeError,
+        r"moons: noise must be a finite real number ≥ 0, got str: 'x'",
+    ),
     (
         "moons(noise=NaN)",
         lambda: nn.data.moons(100, noise=NAN),
         ValueError,
-        "noise must be a finite number ≥ 0, got nan",
+        r"moons: noise must be a finite real number ≥ 0, got nan",
     ),
     ("moons(seed=-1)", lambda: nn.data.moons(100, seed=-1), ValueError, "seed must be an integer ≥ 0, got -1"),
-    ("circles(factor=2)", lambda: nn.data.circles(10, factor=2), ValueError, r"factor must be in \(0, 1\), got 2"),
+    (
+        "circles(factor=2)",
+        lambda: nn.data.circles(10, factor=2),
+        ValueError,
+        r"circles: factor must be a finite real number > 0 and < 1, got 2\.0",
+    ),
     ("spirals(classes=1)", lambda: nn.data.spirals(10, classes=1), ValueError, "classes must be an integer ≥ 2, got 1"),
     (
         "blobs(centers='3')",
         lambda: nn.data.blobs(10, centers="3"),
-        ValueError,
-        "centers must be an integer ≥ 2, got '3'",
+        TypeError,
+        r"blobs: centers must be an integer ≥ 2, got str: '3'",
     ),
 ]:
     bad(name, error, match)(lambda tmp, make=make: make())
@@ -828,7 +925,7 @@ for name, make, error, match in [
         "cross_check sizes [3, 0]",
         lambda: crosscheck.cross_check([3, 0]),
         ValueError,
-        r"sizes\[1\] must be an integer ≥ 1, got 0",
+        r"cross_check: sizes\[1\] \(a layer size\) must be an integer ≥ 1, got 0",
     ),
     (
         "cross_check seed -1",
@@ -905,7 +1002,10 @@ cli("", ["graph", "--sample", "1,a"], 2, "expected numbers separated by commas, 
 cli("", ["graph", "-o", "/nonexistent/dir/g.svg"], 2, "no directory")
 cli("", ["graph", "--sizes", "300,300"], 2, r"more than --max-nodes 200")
 cli("", ["graph", "--max-nodes", "0"], 2, "expected an integer ≥ 1, got '0'")
-cli("", ["demo", "--epochs", "0"], 2, "--epochs must be ≥ 1, got 0")
+cli("", ["demo", "--epochs", "0"], 2, "argument --epochs: expected an integer ≥ 1, got '0'")
+cli("", ["demo", "--out", "/proc/version"], 2, "argument -o/--out: /proc/version is a file, not a folder")
+cli("", ["digits", "--lr", "1e300", "--lam", "inf"], 2, "argument --lam: expected a finite real number ≥ 0, got 'inf'")
+cli("", ["digits", "--seed", "0.5"], 2, r"argument --seed: expected an integer ≥ 0 and ≤ 4294967295, got '0\.5'")
 cli("", ["nosuchcommand"], 2, "invalid choice: 'nosuchcommand'")
 cli("", ["check", "--course"], 0, "")
 cli("", ["graph", "-o", "g.svg"], 0, "")

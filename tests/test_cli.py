@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +66,48 @@ def test_check_refuses_cross_entropy_without_a_sigmoid_output_up_front(capsys, o
 def test_console_script_entry_point_runs():
     r = subprocess.run([sys.executable, "-m", "nn.cli", "check", "--course"], capture_output=True, text=True)
     assert r.returncode == 0 and "course check" in r.stdout
+
+
+def test_version_is_the_distributions():
+    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    want = re.search(r'^version = "(.+)"$', pyproject, re.M).group(1)
+    r = subprocess.run([sys.executable, "-m", "nn.cli", "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == f"chainrule {want}\n"
+    assert importlib.metadata.version("chainrule") == want
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["digits", "--lam", "nan"], "argument --lam: expected a finite real number ≥ 0, got 'nan'"),
+        (["digits", "--lam", "-1"], "argument --lam: expected a finite real number ≥ 0, got '-1'"),
+        (["digits", "--lr", "1e999"], "argument --lr: expected a finite real number > 0, got '1e999'"),
+        (["digits", "--lr", "0.1x"], "argument --lr: expected a finite real number > 0, got '0.1x'"),
+        (["digits", "--hidden", "2.5"], "argument --hidden: expected an integer ≥ 1 and ≤ 1000, got '2.5'"),
+        (["digits", "--seed", "-1"], "argument --seed: expected an integer ≥ 0 and ≤ 4294967295, got '-1'"),
+        (["demo", "--epochs", "0"], "argument --epochs: expected an integer ≥ 1, got '0'"),
+        (["demo", "--samples", "3"], "argument --samples: expected an integer ≥ 4, got '3'"),
+        (["graph", "--seed", "-2"], "argument --seed: expected an integer ≥ 0, got '-2'"),
+    ],
+)
+def test_numeric_options_are_refused_in_the_checkers_words(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == f"chainrule {argv[0]}: error: {message}", err
+
+
+@pytest.mark.parametrize("command", ["demo", "digits"])
+def test_an_output_folder_that_is_a_file_is_named(command, tmp_path, capsys):
+    # it said "[Errno 17] File exists"
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    for out, says in [
+        (file, f"{file} is a file, not a folder"),
+        (file / "sub", f"{file / 'sub'} is inside {file}, a file"),
+    ]:
+        with pytest.raises(SystemExit) as exc:
+            main([command, "-o", str(out)])
+        assert exc.value.code == 2 and says in capsys.readouterr().err
+    assert file.read_text() == "mine"

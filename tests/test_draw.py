@@ -421,7 +421,7 @@ def test_groups_of_your_own_and_columns_in_your_order():
 
 def test_nn_layout_groups_what_follows_its_labels_and_leaves_a_users_own_node_outside():
     net = nn.MLP(2, [2, 1], activation="tanh", fused=False, seed=0)
-    out = net([0.3, -0.2])[0]
+    out = net([0.3, -0.2])  # one output: the Value itself
     extra = out * 2.0
     extra.label = "score"
     layout = nn.layout(extra)
@@ -436,7 +436,7 @@ def test_nn_layout_groups_what_follows_its_labels_and_leaves_a_users_own_node_ou
 
 def test_the_guard_names_the_size_and_what_to_do():
     net = nn.MLP(4, [16, 16, 1], fused=False)
-    out = net([0.1, 0.2, 0.3, 0.4])[0]
+    out = net([0.1, 0.2, 0.3, 0.4])
     n = len(topological_order(out))
     assert n > 1000
     with pytest.raises(ValueError) as exc:

@@ -551,9 +551,11 @@ def test_an_op_of_your_own_keeps_the_what_if_off_for_what_depends_on_it(tab, tmp
 
 # ---------------------------------------------------------------- the mirrors of the engine's ops
 
-MIRROR_CHECK = """(cases) => cases.map(([kind, x, params, locals0]) => {
+MIRROR_CHECK = """(cases) => cases.map(([kind, x, params, locals0, logits]) => {
   try {
-    return CHAINRULE_MIRROR.apply(kind, x.map(Number), params, { locals0: locals0.map(Number) }).flat().map(String);
+    const logit = (k) => Number((logits || [])[k]);
+    const node = { locals0: locals0.map(Number) };
+    return CHAINRULE_MIRROR.apply(kind, x.map(Number), params, node, logit).flat().map(String);
   } catch (e) {
     return e instanceof CHAINRULE_MIRROR.OpError ? "error: " + e.message : "crash: " + e;
   }
@@ -577,7 +579,9 @@ def test_every_kind_of_op_has_a_mirror_that_agrees_with_the_engine_at_random_and
             if node is None:
                 continue
             params = {k: v for k, v in node.op.params.items()}
-            cases.append([kind, [_js(p.data) for p in node.parents], params, [_js(d) for d in node.local_grads]])
+            x = [_js(p.data) for p in node.parents]
+            logits = [_js(p.parents[0].data) if p.parents else "NaN" for p in node.parents]  # a sigmoid output's z
+            cases.append([kind, x, params, [_js(d) for d in node.local_grads], logits])
             expected.append([node.data, *node.local_grads])
     # where the engine refuses a point, the mirror refuses it in the engine's words
     refused = []

@@ -113,6 +113,16 @@ OPS = {
     "Σwx+b": (lambda w1, w2, x1, x2, b: weighted_sum([w1, w2], [x1, x2], b), (finite,) * 5),
     "Σwx": (lambda w1, w2, x1, x2: weighted_sum([w1, w2], [x1, x2]) * x1, (finite,) * 4),
     "Σ": (lambda a, b, c: total([a, b, a * c]), (finite,) * 3),
+    # the losses: J of sigmoid outputs (∂J/∂a written in the logit), from logits, and softmax's
+    "cross_entropy of σ(z)": (lambda z1, z2: nn.cross_entropy([z1.sigmoid(), z2.sigmoid()], [1.0, 0.3]), (finite,) * 2),
+    "sigmoid_cross_entropy": (
+        lambda z1, z2: nn.cross_entropy([z1, z2 * z1], [0.0, 0.7], from_logits=True),
+        (finite,) * 2,
+    ),
+    "softmax_cross_entropy": (
+        lambda a, b, c: nn.softmax_cross_entropy([[a, b, c * a]], [[0.2, 0.8, 0.0]]),
+        (finite,) * 3,
+    ),
     # one node per output, every input a parent (nn.gpt's RMSNorm and attention softmax): Σ cᵢyᵢ mixes the outputs
     "rmsnorm": (  # |a| ≥ 0.2: near x = 0, where ε = 1e-5 dominates mean(x²), the reference's step 1e-5 is too coarse
         lambda a, b, c: total([y * w for y, w in zip(fused.rmsnorm([a, b, c]), (0.7, -1.3, 0.4))]),

@@ -6,6 +6,7 @@ import ast
 import math
 from pathlib import Path
 
+import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,8 @@ def test_matrix_module_imports_nothing_from_the_engine():
     tree = ast.parse((ROOT / "nn" / "matrix.py").read_text())
     imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    # the argument checkers only (they import nothing of the node): a bad argument named as everywhere
+    imported.discard("autograd.args")
     assert not any("autograd" in m or m in (".module", ".losses") for m in imported), imported
 
 
@@ -198,7 +201,7 @@ def test_bad_input_is_named():
         matrix.backprop(good, X, Y, loss="l1")
     with pytest.raises(ValueError, match="cross_entropy: outputs must be in"):
         matrix.backprop(good, X, Y, activation="linear", loss="cross_entropy")
-    with pytest.raises(ValueError, match="lam must be a finite number ≥ 0"):
+    with pytest.raises(ValueError, match="backprop: lam must be a finite real number ≥ 0"):
         matrix.backprop(good, X, Y, lam=-1)
 
 
@@ -206,3 +209,84 @@ def test_sigmoid_is_stable_at_extremes():
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
         fw = matrix.forward([np.array([[0.0, 1.0]])], np.array([[1000.0], [-1000.0]]))
     assert fw.output.ravel().tolist() == [1.0, 0.0]
+
+
+# ---------------------------------------------------------------- saturated outputs: the engine and the matrices agree
+
+
+def test_a_saturated_sigmoid_output_has_delta_a_minus_y():
+    # one weight, z = 0 + 40·1: the course's δ = a − y, where ∂J/∂a ⊙ g′(z) gave 0 (a clipped, a(1 − a) ≈ 4e-18)
+    mp.mp.dps = 60
+    s40, s_minus40 = 1 / (1 + mp.exp(-40)), 1 / (1 + mp.exp(40))
+    res = matrix.backprop([np.array([[0.0, 40.0]])], [[1.0]], [[0.0]], loss="cross_entropy")
+    assert res.cost == 40.0  # −ln(1 − σ(40)) = 40 + ln(1 + e⁻⁴⁰): 40.0 as a float
+    assert res.gradients[0].tolist() == [[float(s40), float(s40)]]  # [[1, 1]]
+    res = matrix.backprop([np.array([[0.0, 40.0]])], [[1.0]], [[1.0]], loss="cross_entropy")
+    assert res.cost == pytest.approx(float(mp.log1p(mp.exp(-40))), rel=1e-15)
+    assert res.gradients[0] == pytest.approx(np.array([[-float(s_minus40)] * 2]), rel=1e-15)  # a − 1, not 0
+
+
+def saturated(z_out: list[float], seed: int = 0) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """A 3-4-2 network whose output logits sit near z_out (biases; small weights keep every layer's δ
+    alive), and targets that make some outputs right and some wrong."""
+    rng = np.random.default_rng(seed)
+    T1 = rng.uniform(-1.0, 1.0, size=(4, 4))
+    T2 = np.c_[np.array(z_out, dtype=float), rng.uniform(-1e-3, 1e-3, size=(2, 4))]
+    X = rng.uniform(-1.0, 1.0, size=(4, 3))
+    Y = np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]])
+    return [T1, T2], X, Y
+
+
+@pytest.mark.parametrize("z", [30.0, 100.0, 400.0, 700.0])
+def test_engine_through_sigmoid_outputs_and_matrix_agree_at_saturation(z):
+    thetas, X, Y = saturated([z, -z])
+    res = matrix.backprop(thetas, X, Y, "tanh", "sigmoid", "cross_entropy")
+    mlp = nn.mlp_from_thetas(thetas, "tanh", "sigmoid")
+    J, grads, deltas = crosscheck.engine_backprop(mlp, X, Y, "cross_entropy", 0.0)
+    assert J == pytest.approx(res.cost, rel=1e-14) and res.cost > z / 4  # half the outputs are wrong by ~z
+    for e, mtx in zip(deltas, res.deltas):  # entry by entry: the tiny δ's (e^−700) keep their digits too
+        np.testing.assert_allclose(e, mtx, rtol=1e-13, atol=0)
+    for e, mtx in zip(grads, res.gradients):
+        np.testing.assert_allclose(e, mtx, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("z", [30.0, 700.0, 800.0, 1e4])
+def test_engine_from_logits_and_matrix_agree_at_any_saturation(z):
+    thetas, X, Y = saturated([z, -z])
+    res = matrix.backprop(thetas, X, Y, "tanh", "sigmoid", "cross_entropy")
+    mlp = nn.mlp_from_thetas(thetas, "tanh", "linear")  # the same network, its outputs the logits
+    traces = [mlp.trace(list(x)) for x in X]
+    J = nn.cross_entropy([t.output for t in traces], Y.tolist(), from_logits=True)
+    J.backward()
+    assert J.data == pytest.approx(res.cost, rel=1e-14)
+    last = np.array([[zn.grad for zn in t.z[-1]] for t in traces])
+    np.testing.assert_allclose(last, res.deltas[-1], rtol=1e-15, atol=0)
+    if z >= 800:  # σ(z) rounds to 1: where an output is wrong, δ = ±1/m exactly, where it is right ∓e^−|z|/m
+        wrong = (Y == 0) == (np.array([[1, 0]] * 4, dtype=bool))
+        assert np.abs(res.deltas[-1][wrong]).tolist() == [0.25] * int(wrong.sum())
+    np.testing.assert_allclose(nn.convert.grads_from_mlp(mlp)[0], res.gradients[0], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("z", [40.0, 800.0])
+def test_softmax_cross_entropy_engine_and_matrix_agree_at_saturated_logits(z):
+    thetas, X, Y = saturated([z, -z])
+    Y = np.eye(2)[[0, 1, 1, 0]]
+    res = matrix.backprop(thetas, X, Y, "tanh", "linear", "softmax_cross_entropy")
+    mlp = nn.mlp_from_thetas(thetas, "tanh", "linear")
+    J, grads, deltas = crosscheck.engine_backprop(mlp, X, Y, "softmax_cross_entropy", 0.0)
+    assert J == pytest.approx(res.cost, rel=1e-14)
+    for e, mtx in zip(deltas, res.deltas):
+        np.testing.assert_allclose(e, mtx, rtol=1e-13, atol=0)
+    if z == 40.0:  # sample 0 is right: δ = (p − 1)/m = −σ(−(z₁ − z₂))/m ≈ −e⁻⁸⁰/4, not 0
+        z1, z2 = matrix.forward(thetas, X, "tanh", "linear").z[-1][0]
+        assert res.deltas[-1][0, 0] == pytest.approx(-float(1 / (1 + mp.exp(mp.mpf(z1) - mp.mpf(z2)))) / 4, rel=1e-14)
+
+
+def test_the_matrix_losses_leave_out_terms_of_weight_0():
+    # a linear output driven to −inf by an overflow: its class has target 0, so it costs nothing
+    thetas = [np.array([[-1e308, -1e308], [0.0, 1.0]])]
+    with np.errstate(over="ignore"):
+        res = matrix.backprop(thetas, [[1e10]], [[0.0, 1.0]], "linear", loss="softmax_cross_entropy")
+    assert res.cost == 0.0 and not np.any(np.isnan(res.gradients[0]))
+    with pytest.raises(ValueError, match=r"cross_entropy: targets must be in \[0, 1\].*got 2.0"):
+        matrix.cost([np.ones((2, 2))], [[1.0]], [[2.0, 0.0]], loss="cross_entropy")

@@ -38,7 +38,7 @@ def test_uniform_matrix_bounds_seed_and_default_epsilon():
     flat = [v for row in a for v in row]
     assert max(abs(v) for v in flat) <= eps and max(abs(v) for v in flat) > 0.9 * eps
     assert all(abs(v) <= 0.01 for row in uniform_matrix(3, 2, random.Random(0), epsilon=0.01) for v in row)
-    with pytest.raises(ValueError, match="epsilon must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"uniform_matrix: epsilon \(or None\) must be a finite real number > 0"):
         uniform_matrix(3, 2, random.Random(0), epsilon=0.0)
     with pytest.raises(ValueError, match="fan_in must be an integer ≥ 1"):
         uniform_matrix(3, 0, random.Random(0))
@@ -97,11 +97,16 @@ def test_reprs():
     assert repr(nn.Layer(3, 2, "relu")) == "Layer(3 → 2, relu)"
 
 
-def test_calls_always_return_lists():
+def test_a_one_output_network_returns_the_value_itself_as_micrograds_does():
     net = nn.MLP(3, [4, 1])
     out = net([1.0, 2.0, 3.0])
-    assert isinstance(out, list) and len(out) == 1 and isinstance(out[0], Value)
-    assert isinstance(net.layers[0]([Value(1.0)] * 3), list)
+    assert isinstance(out, Value) and out.label == "a_1^(3)"
+    assert out.data == net.trace([1.0, 2.0, 3.0]).output[0].data
+    assert net([1.0, 2.0, 3.0], constant_inputs=True).data == out.data
+    two = nn.MLP(3, [4, 2])([1.0, 2.0, 3.0])
+    assert isinstance(two, list) and len(two) == 2  # K > 1: the list of K Values
+    # layers and traces stay lists: a layer of one neuron is still a layer
+    assert isinstance(net.layers[1]([Value(1.0)] * 4), list) and isinstance(net.trace([1, 2, 3]).output, list)
 
 
 def test_zero_grad():
@@ -194,7 +199,8 @@ def test_deltas_match_central_differences_through_the_biases():
     J.backward()
     for l, layer in enumerate(net.layers):
         biases = [n.b for n in layer.neurons]
-        num = numerical_grad(lambda: nn.cross_entropy([net(x) for x in X], Y), biases)
+        # ε = 1e-5: at 1e-6 the rounding of J (~1e-16/ε) already reaches the 1e-10 compared here
+        num = numerical_grad(lambda: nn.cross_entropy([net(x) for x in X], Y), biases, eps=1e-5)
         # summed over the m samples: each sample's trace has its own z nodes
         deltas = [sum(t.deltas()[l][j] for t in traces) for j in range(len(biases))]
         assert deltas == pytest.approx(num, rel=1e-7, abs=1e-10)
@@ -234,15 +240,15 @@ def test_bad_input():
         nn.MLP(2, [1], "softplus")
     with pytest.raises(ValueError, match="unknown output_activation 'soft'"):
         nn.MLP(2, [1], output_activation="soft")
-    with pytest.raises(ValueError, match="nin .* must be an integer ≥ 1, got 0"):
+    with pytest.raises(ValueError, match="MLP: nin .* must be an integer ≥ 1, got 0"):
         nn.MLP(0, [1])
-    with pytest.raises(ValueError, match=r"layer size nouts\[1\] must be an integer ≥ 1, got 0"):
+    with pytest.raises(ValueError, match=r"MLP: nouts\[1\] \(a layer size\) must be an integer ≥ 1, got 0"):
         nn.MLP(2, [3, 0])
     with pytest.raises(ValueError, match="nouts must be a non-empty list"):
         nn.MLP(2, [])
     with pytest.raises(ValueError, match="unknown init 'zeros'; valid names: uniform, debug"):
         nn.MLP(2, [1], init="zeros")
-    with pytest.raises(ValueError, match="weights: expected 3 numbers, got 2"):
+    with pytest.raises(ValueError, match="Neuron: weights: expected 3 numbers, got 2"):
         nn.Neuron(3, weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="expected 3 inputs, got 1"):
         nn.Neuron(3)([1.0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,7 +71,7 @@ def test_l2_excludes_biases():
     assert R.data == pytest.approx(3.0 / 10 * sum(w * w for w in ws), rel=1e-14)
     assert len(R.parents) == 4 and all(p.label.startswith("w") for p in R.parents)
     assert R.local_grads == pytest.approx([3.0 * w / 5 for w in ws], rel=1e-14)
-    with pytest.raises(ValueError, match="lam must be a finite number ≥ 0"):
+    with pytest.raises(ValueError, match="l2: lam must be a finite real number ≥ 0, got -1.0"):
         nn.l2(net, -1.0, 5)
 
 
@@ -90,15 +91,19 @@ def test_shapes_are_checked():
         nn.mse(a, [[0, 1], [1, 0], [0, 0]])
     with pytest.raises(ValueError, match="mse: sample 1 has 2 outputs but 1 targets"):
         nn.mse(a, [[0, 1], [1]])
-    with pytest.raises(TypeError, match="targets must be numbers, got str"):
+    with pytest.raises(TypeError, match="mse: targets must be a finite real number, got str"):
         nn.mse(a, [["a", 1], [1, 0]])
     with pytest.raises(
-        ValueError, match="unknown loss 'l1'; valid names: mse, cross_entropy, hinge, softmax_cross_entropy"
+        ValueError, match="get_loss: name .* must be one of 'mse', 'cross_entropy', 'hinge', 'softmax_cross_entropy'"
     ):
         nn.get_loss("l1")
-    # one sample's list counts as m = 1; a flat list of m targets for K = 1
-    assert nn.mse([Value(0.5), Value(0.5)], [0.0, 1.0]).data == pytest.approx(0.25)
+    # a flat list of outputs is one output per sample (a one-output network's outputs): m = 2, K = 1,
+    # J = ((0.5 − 0)² + (0.5 − 1)²)/(2·2); one sample of K outputs is passed as [outputs]: m = 1
+    assert nn.mse([Value(0.5), Value(0.5)], [0.0, 1.0]).data == 0.125
+    assert nn.mse([[Value(0.5), Value(0.5)]], [[0.0, 1.0]]).data == 0.25
     assert nn.mse([[Value(0.5)], [Value(1.0)]], np.array([0.0, 1.0])).data == pytest.approx(0.0625)
+    # one Value: one sample of one output, its target a number or a list of one
+    assert nn.mse(Value(0.5), 1.5).data == nn.mse(Value(0.5), [1.5]).data == 0.5
 
 
 # ---------------------------------------------------------------- optimizers by hand
@@ -143,7 +148,7 @@ def test_adam_second_step_by_hand_shows_the_bias_correction():
 
 
 def test_optimizer_bad_input():
-    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+    with pytest.raises(ValueError, match="SGD: lr must be a finite real number > 0"):
         nn.SGD([Value(1.0)], lr=0)
     with pytest.raises(ValueError, match="no parameters to optimize"):
         nn.Adam([], lr=0.1)
@@ -263,16 +268,68 @@ def test_fit_bad_input():
     X, y = nn.data.moons(10, seed=0)
     with pytest.raises(ValueError, match="10 samples in X but 9 labels"):
         nn.fit(model, X, y[:9])
-    with pytest.raises(ValueError, match="epochs must be an integer ≥ 1"):
+    with pytest.raises(ValueError, match="fit: epochs must be an integer ≥ 1"):
         nn.fit(model, X, y, epochs=0)
     with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
         nn.fit(model, [[1, 2, 3]], [1])
-    with pytest.raises(ValueError, match="labels are classes 0..2"):
+    with pytest.raises(ValueError, match="fit: label 0 is 5: with 3 outputs, labels are classes 0..2"):
         nn.fit(nn.MLP(2, [3]), X, y + 5)
-    with pytest.raises(TypeError, match="fit: sample 1 holds 'b', not a number"):
+    with pytest.raises(TypeError, match=r"fit: X\[1\]\[1\] must be a finite real number, got str: 'b'"):
         nn.fit(model, [[1.0, 2.0], [1.0, "b"]], [0, 1])
-    with pytest.raises(TypeError, match="fit: sample 0 must be a sequence of numbers, got float"):
+    with pytest.raises(TypeError, match=r"fit: X\[0\] \(a sample\) must be a sequence of numbers, got float"):
         nn.fit(model, [1.0, 2.0], [0, 1])
+    # NaN or inf in the data would train on as NaN: refused before the first step
+    Xn = X.copy()
+    Xn[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"fit: X\[3\]\[1\] must be a finite real number, got nan"):
+        nn.fit(model, Xn, y)
+    with pytest.raises(ValueError, match=r"fit: y\[2\] \(a label or target\) must be a finite real number, got inf"):
+        nn.fit(model, X, [0, 1, np.inf] + [0] * 7)
+
+
+# ---------------------------------------------------------------- λ/(2M): one λ, one J
+
+
+@pytest.mark.parametrize("batch_size, w", [(1, 1.80737578125), (2, 1.90125), (None, 1.95)])
+def test_the_penalty_is_lambda_over_2M_whatever_the_batch(batch_size, w):
+    # y = w·x, w = 2, four samples with x = 0 (the data pull nothing), SGD lr 0.1, λ = 1, one epoch.
+    # The course's J = … + λ/(2M) w² with M = 4: each step w := w − 0.1·(λ/M)·w = 0.975·w, one step per
+    # batch: 2·0.975⁴ = 1.80737578125 (B = 1), 2·0.975² = 1.90125 (B = 2), 2·0.975 = 1.95 (full batch).
+    # (λ/(2B) gave 2·0.9⁴ = 1.3122 and 2·0.95² = 1.805: B = 1 regularized 4 times harder.)
+    model = nn.MLP(1, [1], activation="linear", bias=False)
+    (weight,) = model.parameters()
+    weight.data = 2.0
+    nn.fit(model, [[0.0]] * 4, [0.0] * 4, lam=1.0, epochs=1, batch_size=batch_size, optimizer=nn.SGD([weight], lr=0.1))
+    assert weight.data == pytest.approx(w, rel=1e-15)
+
+
+def test_a_batch_cost_is_the_average_loss_plus_the_penalty_over_the_whole_set():
+    X, y = nn.data.moons(12, seed=3)
+    model = nn.MLP(2, [3, 1], "tanh", "sigmoid", seed=2)
+    history = nn.fit(model, X, y, loss="cross_entropy", lam=0.7, epochs=1, batch_size=5,
+                     optimizer=nn.SGD(model.parameters(), lr=1e-300))  # fmt: skip
+    # lr ≈ 0: every batch sees the initial weights, so the epoch's mean cost is J(Θ) on all 12 samples
+    J = nn.cross_entropy([model(x) for x in X.tolist()], y.tolist()) + nn.l2(model, 0.7, 12)
+    assert history[-1].loss == pytest.approx(J.data, rel=1e-14)
+
+
+# ---------------------------------------------------------------- a cost that leaves the floats
+
+
+def test_fit_stops_at_the_first_non_finite_cost_naming_the_epoch_and_batch():
+    X, y = nn.data.moons(20, seed=0)
+    model = nn.MLP(2, [8, 1], "tanh", "linear", seed=0)
+    with pytest.raises(FloatingPointError, match=r"fit: the cost is (inf|nan) at epoch \d+, batch \d+ of 4; "
+                       r"the steps diverged: try a smaller learning rate than lr=1e\+150"):  # fmt: skip
+        nn.fit(model, X, y, loss="mse", batch_size=5, epochs=50, optimizer=nn.SGD(model.parameters(), lr=1e150))
+    assert all(math.isfinite(p.data) for p in model.parameters())  # stopped before a step to NaN
+
+
+def test_a_non_finite_cost_before_any_step_says_so():
+    model = nn.MLP(1, [1], activation="linear", bias=False)
+    model.parameters()[0].data = 1e200
+    with pytest.raises(FloatingPointError, match="fit: the cost is inf at epoch 1, batch 1 of 1; before any step"):
+        nn.fit(model, [[1e200]], [0.0], loss="mse")
 
 
 # ---------------------------------------------------------------- save / load
@@ -365,9 +422,9 @@ def test_xor_labels_follow_the_signs():
 
 
 def test_data_bad_input():
-    with pytest.raises(ValueError, match="n must be an integer ≥ 2"):
+    with pytest.raises(ValueError, match=r"moons: n \(the number of samples\) must be an integer ≥ 2"):
         nn.data.moons(1)
-    with pytest.raises(ValueError, match="noise must be a finite number ≥ 0, got -1"):
+    with pytest.raises(ValueError, match="circles: noise must be a finite real number ≥ 0, got -1"):
         nn.data.circles(10, noise=-1)
 
 
@@ -393,3 +450,11 @@ def test_fit_pauses_the_cyclic_gc_and_always_restores_it():
     with pytest.raises(RuntimeError, match="boom"):
         nn.fit(nn.MLP(2, [1]), X, y, loss=broken, epochs=1, progress=False)
     assert gc.isenabled()
+
+
+def test_the_readmes_own_training_loop_runs_and_prints_what_it_says(capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Your own training loop.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile("import nn\n" + block, "README", "exec"), {})
+    said = block.strip().splitlines()[-1].split("# ", 1)[1]
+    assert capsys.readouterr().out.strip() == said

@@ -104,11 +104,31 @@ CASES = {
     "Σwc": lambda xs: [fused.weighted_sum_of_constants([Value(1.5), Value(-2.0)], [0.25, 4.0])],
     "Σ": lambda xs: [total([Value(x) for x in xs[:10]])],
     "mse": lambda xs: [fused.mse([Value(0.3), Value(-2.0)], [1.0, 0.5], 2)],
-    "cross_entropy": lambda xs: [fused.cross_entropy([Value(p) for p in (0.3, 1e-3, 0.999, 0.0)], [1, 0, 1, 1], 2)],
-    "hinge": lambda xs: [fused.hinge([Value(0.3), Value(2.0), Value(-1.0)], [1.0, 1.0, -1.0], 3)],
-    "softmax_cross_entropy": lambda xs: [
-        fused.softmax_cross_entropy([Value(v) for v in (1.0, -2.0, 30.0, 0.5, 0.5, 0.0)], [0, 0, 1, 0.2, 0.8, 0], 2, 3)
+    # probabilities (clipped at 0.0), and sigmoid outputs at every point: from their logits
+    "cross_entropy": lambda xs: (
+        [fused.cross_entropy([Value(p) for p in (0.3, 1e-3, 0.999, 0.0)], [1, 0, 1, 1], 2)]
+        + [
+            fused.cross_entropy([Value(x).sigmoid(), Value(-x).sigmoid(), Value(x).sigmoid()], [0, 1, 0.3], 3)
+            for x in xs
+        ]
+    ),
+    "sigmoid_cross_entropy": lambda xs: [
+        fused.sigmoid_cross_entropy([Value(x), Value(-x), Value(x)], [0, 1, 0.3], 1) for x in xs
     ],
+    "hinge": lambda xs: [fused.hinge([Value(0.3), Value(2.0), Value(-1.0)], [1.0, 1.0, -1.0], 3)],
+    "softmax_cross_entropy": lambda xs: (
+        [
+            fused.softmax_cross_entropy(
+                [Value(v) for v in (1.0, -2.0, 30.0, 0.5, 0.5, 0.0)], [0, 0, 1, 0.2, 0.8, 0], 2, 3
+            )
+        ]
+        + [
+            fused.softmax_cross_entropy(
+                [Value(x), Value(0.0), Value(-x), Value(x), Value(1.0)], [1, 0, 0, 0.25, 0.75], 1, 5
+            )
+            for x in xs
+        ]
+    ),
     "l2": lambda xs: [fused.l2([Value(0.3), Value(-2.0)], 0.7, 5)],
     # a transformer's n-to-n ops (nn.gpt): every output of windows of 4 points, of every magnitude
     "rmsnorm": lambda xs: [

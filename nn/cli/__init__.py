@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 
-__all__ = ["main", "build_parser", "SUBCOMMANDS"]
+__all__ = ["main", "build_parser", "version", "SUBCOMMANDS"]
 
 # Imported only when the command line is built, so `import nn` stays light.
 SUBCOMMANDS = ["demo", "graph", "explore", "check", "digits", "gpt"]
@@ -27,11 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="chainrule",
         description="A scalar autograd engine to read, draw and trust.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version (`pip install .` of the checkout), else the package's own."""
+    try:
+        return importlib.metadata.version("chainrule")
+    except importlib.metadata.PackageNotFoundError:
+        import autograd
+
+        return autograd.__version__
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from ..losses import mse
 from ..module import MLP
 from ..optim import Adam
 from ..train import accuracy, fit
-from .options import add_progress_options, say_written, show_progress
+from .options import add_progress_options, folder, integer_option, positive_int, say_written, show_progress
 
 __all__ = ["run_demo", "add_parser"]
 
@@ -156,10 +156,6 @@ def _savefig(fig, path: Path) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.epochs < 1:
-        raise ValueError(f"--epochs must be ≥ 1, got {args.epochs}")
-    if args.samples < 4:
-        raise ValueError(f"--samples must be ≥ 4, got {args.samples}")
     run_demo(args.out, args.epochs, args.samples, progress=show_progress(args))
     return 0
 
@@ -170,8 +166,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="the tour: Jordan's 2-2-2 network, the cross-check, training, graphs and plots",
         description="Run the whole tour on built-in data and write its pictures to a folder.",
     )
-    p.add_argument("--out", default="chainrule-out", help="folder for the files (default ./chainrule-out)")
-    p.add_argument("--epochs", type=int, default=60, help="training epochs (default 60)")
-    p.add_argument("--samples", type=int, default=100, help="two-moons points (default 100)")
+    p.add_argument(
+        "-o", "--out", type=folder, default="chainrule-out", help="folder for the files (default ./chainrule-out)"
+    )
+    p.add_argument("--epochs", type=positive_int, default=60, help="training epochs (default 60)")
+    p.add_argument("--samples", type=integer_option(4), default=100, help="two-moons points, at least 4 (default 100)")
     add_progress_options(p)
     p.set_defaults(func=_run)

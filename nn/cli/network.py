@@ -17,7 +17,7 @@ from autograd import Value
 from ..examples import EXAMPLE_DATA, EXAMPLES, example
 from ..losses import mse
 from ..module import ACTIVATIONS, MLP
-from .options import layer_sizes, numbers, positive_int
+from .options import integer_option, layer_sizes, numbers, positive_int
 
 __all__ = ["add_network_options", "network_from_args", "Network", "cli_message", "MAX_PARAMETERS"]
 
@@ -52,7 +52,9 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--elementary", action="store_true", help="micrograd-style * and + nodes instead of one z node per neuron"
     )
-    p.add_argument("--seed", type=int, default=0, help="for the random initial weights of --sizes (default 0)")
+    p.add_argument(
+        "--seed", type=integer_option(0), default=0, help="for the random initial weights of --sizes (default 0)"
+    )
     p.add_argument(
         "--sample", type=numbers, help="the input, e.g. 0.35,0.9 (default: the example's; 0.25,0.5,… for --sizes)"
     )
@@ -143,10 +145,10 @@ def network_from_args(args: argparse.Namespace) -> Network:
     if args.no_backward:
         if highlight is not None:
             raise ValueError("--highlight colours the paths to the loss J: drop --no-backward")
-        if len(out) != 1:
+        if isinstance(out, list):
             raise ValueError(f"--no-backward draws a single output, but the network has {len(out)}: drop --no-backward")
-        return Network(mlp, out[0], None)
-    root = mse([out], [target])
+        return Network(mlp, out, None)  # a one-output network returns the Value itself
+    root = mse([out], [target])  # one sample: [a Value] (one output) or [a list of K]
     root.backward()
     return Network(mlp, root, highlight)
 

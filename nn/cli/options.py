@@ -1,4 +1,9 @@
-"""Option parsers that several subcommands share: layer sizes, lists of numbers, positive integers."""
+"""Option parsers that several subcommands share: layer sizes, lists of numbers, counts and amounts,
+output folders.
+
+The numeric ones check their value with `autograd.args`, the checkers the library uses, so an option
+and the argument it becomes are refused in the same words: `argument --lam: expected a finite real
+number ≥ 0, got 'nan'`."""
 
 from __future__ import annotations
 
@@ -7,10 +12,15 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from autograd.args import integer, real
+
 __all__ = [
     "layer_sizes",
     "numbers",
     "positive_int",
+    "integer_option",
+    "real_option",
+    "folder",
     "seconds",
     "byte_size",
     "add_progress_options",
@@ -40,15 +50,49 @@ def numbers(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: an integer ≥ 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 1, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 1, got {text!r}")
-    return n
+def _checked(check: Callable, parse: Callable[[str], object], **bounds) -> Callable[[str], object]:
+    """An argparse type: the text parsed (`int`, `float`), then `check`ed (an `autograd.args` checker)
+    with `bounds`; a refusal is argparse's one-line error, in the checker's words."""
+
+    def option(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = text  # not a number at all: the checker says what was expected
+        try:
+            return check(value, "option", "value", **bounds)
+        except (TypeError, ValueError) as e:
+            wanted = str(e).removeprefix("option: value must be ").rsplit(", got ", 1)[0]
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+
+    option.__name__ = check.__name__
+    return option
+
+
+def integer_option(low: int = 1, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+    return _checked(integer, int, low=low, high=high)
+
+
+def real_option(low: float | None = None, *, low_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number ≥ low (> low with `low_open`); nan and inf are refused."""
+    return _checked(real, float, low=low, low_open=low_open)
+
+
+positive_int = integer_option(1)
+"""An argparse type: an integer ≥ 1."""
+
+
+def folder(text: str) -> str:
+    """An argparse type: a folder to write into, existing or not, but not a file (nor inside one)."""
+    path = Path(text)
+    for place in (path, *path.parents):
+        if place.exists():
+            if not place.is_dir():
+                where = "is a file" if place == path else f"is inside {place}, a file"
+                raise argparse.ArgumentTypeError(f"{text} {where}, not a folder: name a folder (it is made if missing)")
+            break
+    return text
 
 
 def seconds(text: str) -> float:

@@ -60,7 +60,7 @@ xx, yy = np.meshgrid(np.linspace(-1.5, 2.5, 60), np.linspace(-1.0, 1.5, 60))
 grid = np.c_[xx.ravel(), yy.ravel()]
 thetas = nn.thetas_from_mlp(model)
 zz = nn.matrix.forward(thetas, grid, "tanh", "sigmoid").output.reshape(xx.shape)
-engine = np.array([model(list(p))[0].data for p in grid[::97]])          # a few points by the engine
+engine = np.array([model(list(p)).data for p in grid[::97]])             # a few points by the engine
 assert np.allclose(engine, zz.ravel()[::97], rtol=0, atol=1e-12)           # the same numbers
 plt.contourf(xx, yy, zz, levels=[0, 0.5, 1], alpha=0.3, cmap="coolwarm")
 plt.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=15)
