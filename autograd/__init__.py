@@ -11,6 +11,7 @@ Drawing and the explorer page need the graphviz package, imported when something
 so `from autograd import Value` works without it. This package imports nothing from `nn`.
 """
 
+from . import collector
 from .check import Comparison, compare, numerical_grad
 from .draw import draw, save
 from .explore import ExplorerPage, explore
@@ -31,6 +32,7 @@ from .value import Value
 
 __all__ = [
     "Value",
+    "collector",
     "Op",
     "weighted_sum",
     "weighted_sums",

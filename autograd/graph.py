@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from .collector import backward_done
 from .guards import anomaly_mode_enabled, backward_checked, check_fresh
 
 if TYPE_CHECKING:
@@ -68,20 +69,18 @@ def backward(root: Value) -> None:
     between steps with `zero_grad`.
 
     0 · x = 0 for every x, inf and NaN included (a "strong zero"): an edge whose local derivative
-    is 0, or whose upstream grad ∂root/∂node is 0, passes nothing on. So `(x − x)²` has slope 0
-    even where √ of it would be vertical, and a dead relu stops inf as it stops any number. The
-    same rule holds in `autograd.grad` and `grad(create_graph=True)`; `detect_anomaly()` names
-    each edge where it met an infinite or NaN factor (a limit may be what you wanted).
+    is 0, or whose upstream grad ∂root/∂node is 0, passes nothing on (√((x − x)²) has slope 0, not
+    NaN), in `autograd.grad` too; `detect_anomaly()` names each edge where it met inf or NaN.
 
-    Raises `StaleGraphError` (before touching any grad) when the graph was built before an
-    optimizer step or `load_weights` changed one of its parameters; inside `detect_anomaly()`,
-    `AnomalyError` at the first grad that becomes NaN or ±inf, naming the edge.
+    Raises `StaleGraphError` (before touching any grad) when an optimizer step or `load_weights`
+    changed a parameter after the graph was built; in `detect_anomaly()`, `AnomalyError` (the edge).
     """
     order, nodes = _walk(root)
     check_fresh(order, nodes)  # StaleGraphError if a parameter changed after the graph was built
     del nodes
     if anomaly_mode_enabled():
-        return backward_checked(order, backward_walk)  # the same walk, each step checked
+        backward_checked(order, backward_walk)  # the same walk, each step checked
+        return backward_done(order)
     for node in order:
         if node.parents:
             node.grad = 0.0
@@ -95,6 +94,7 @@ def backward(root: Value) -> None:
         for parent, local in zip(node.parents, node.local_grads):
             if local:  # 0 · x = 0, also for an infinite upstream grad
                 parent.grad += local * g  # ∂root/∂parent += ∂node/∂parent · ∂root/∂node
+    backward_done(order)  # collector.py: the cyclic collector's policy while graphs are alive
 
 
 class Step(NamedTuple):

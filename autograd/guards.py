@@ -35,6 +35,8 @@ __all__ = [
     "detect_anomaly",
     "anomaly_mode_enabled",
     "check_new_node",
+    "watch_new_node",
+    "on_next_node",
     "backward_checked",
     "describe_node",
     "StaleGraphError",
@@ -51,14 +53,38 @@ _isfinite = math.isfinite
 
 
 class _Guards:
-    """The guards' state, read by the hot path as one bound object: `guard.anomaly` (the number of
-    `detect_anomaly()` blocks open in any thread) and `guard.changed` (the pending change reports)."""
+    """The guards' state, read by the hot path as one bound object: `guard.watch` (true while new
+    nodes must be looked at: some `detect_anomaly()` block is open, or a hook waits for the next
+    node), `guard.anomaly` (the number of blocks open in any thread), `guard.hooks` (functions
+    waiting for the next node, each called once: the collector's, `collector.py`) and
+    `guard.changed` (the pending change reports)."""
 
-    __slots__ = ("anomaly", "changed")
+    __slots__ = ("watch", "anomaly", "hooks", "changed")
 
     def __init__(self) -> None:
+        self.watch = False
         self.anomaly = 0
+        self.hooks: list[Callable] = []
         self.changed: dict[object, ChangeReport] = {}
+
+
+def on_next_node(hook: Callable) -> None:
+    """Call `hook(node)` once, with the next node an op makes (in any thread)."""
+    if hook not in guard.hooks:
+        guard.hooks.append(hook)
+    guard.watch = True
+
+
+def watch_new_node(node) -> None:
+    """What `make_node` calls while `guard.watch` is set: the waiting hooks, then anomaly mode's check."""
+    hooks = guard.hooks
+    if hooks:
+        guard.hooks = []
+        for hook in hooks:
+            hook(node)
+    guard.watch = bool(guard.anomaly or guard.hooks)
+    if guard.anomaly:
+        check_new_node(node)
 
 
 guard = _Guards()
@@ -92,6 +118,7 @@ def detect_anomaly() -> Iterator[None]:
     """
     with _lock:
         guard.anomaly += 1
+        guard.watch = True
     token = _anomaly_here.set(True)
     try:
         yield
@@ -99,6 +126,7 @@ def detect_anomaly() -> Iterator[None]:
         _anomaly_here.reset(token)
         with _lock:
             guard.anomaly -= 1
+            guard.watch = bool(guard.anomaly or guard.hooks)
 
 
 def anomaly_mode_enabled() -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from . import ops
 from .args import real, text
 from .graph import backward, topological_order
-from .guards import check_new_node, guard
+from .guards import guard, watch_new_node
 from .numerics import exp, power, power_log_slope, power_slope, sech2
 
 __all__ = ["Value", "make_node"]
@@ -39,7 +39,7 @@ class Value:
     compare the data (so `max(values)` works); `==` and hashing stay by identity (sets, dicts).
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "__weakref__")
 
     def __init__(self, data: float, label: str | None = None) -> None:
         """A leaf: an input, a parameter or a constant. TypeError/ValueError for data that is not a real number."""
@@ -244,8 +244,8 @@ def make_node(data: float, parents: tuple, local_grads: tuple, op: str, label: s
     node.local_grads = local_grads
     node.op = op
     node.label = label
-    if guard.anomaly:
-        check_new_node(node)
+    if guard.watch:
+        watch_new_node(node)
     return node
 
 

@@ -1,0 +1,196 @@
+"""Python's cyclic garbage collector while the engine's graphs are alive: what it costs, and the policy.
+
+Why: a graph of Values holds no reference cycle — reference counting frees each node the moment the
+last reference to it goes — but every node, and its tuple of parents, is an object the cyclic
+collector tracks. Its full collections scan every tracked object alive, and a training step keeps its
+whole graph alive while it runs (~10⁵ nodes for microgpt's step): most of such a step's time can go to
+scanning nodes that can never be garbage. `make bench` measures what the collector takes of a step.
+
+The policy (on by default; set `collector.enabled = False` to leave the collector to Python):
+
+- **A user's own loop** (forward, `backward()`, step): after a `backward()` through a large graph (at
+  least `LARGE` nodes), the next graph's first node arms the policy. While a graph it armed is alive,
+  full collections wait, and so do the young passes of a step whose graph is small enough (fewer
+  than `YOUNG` objects) to be scanned once at its end; a larger step keeps Python's young passes.
+  Every `backward()` then ends with a young collection (generations 0 and 1), so a cycle the user
+  made and dropped during the forward pass is collected by the time `backward()` returns, and every
+  `HOLD`-th one with a full collection. When no armed graph is alive any more (the first node of
+  each carries a weak reference), Python's thresholds are back, and with them its own schedule of
+  full collections.
+- **nn's own loops** (`nn.fit`, `nn.digits.train_scalar`) run inside `loop()`: the collector pauses for
+  the loop, whose graphs reference counting frees batch by batch, and one collection when the loop
+  ends collects the cycles made and dropped during it.
+
+The policy stays out when the collector is disabled (`gc.disable()`), and it is process-wide, like
+the thresholds it sets (and restores). `measure()` tells the collector's share of a piece of code.
+
+What it is not: a change to Python's collector, nor a promise about a cycle that was alive through
+a young pass and dropped later in the same step: that one waits for the next full collection.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from .guards import on_next_node
+
+__all__ = ["enabled", "LARGE", "HOLD", "loop", "measure", "Measurement", "state"]
+
+enabled = True
+"""Whether the engine manages the collector (see the module doc)."""
+
+LARGE = 1000
+"""A backward() through at least this many nodes arms the policy for the next graph (one weak
+reference per graph, ~1 µs); below it the collector's scans cost next to nothing."""
+
+HOLD = 50
+"""While the policy holds, every HOLD-th backward() ends with a full collection instead of a young
+one: old cycles in a program that keeps its graphs alive for good are still collected."""
+
+_WAIT = 2**31 - 1  # a threshold never reached: that generation's collection waits
+_live = 0  # armed graphs alive (their first nodes' weak references)
+_saved: tuple[int, int, int] | None = None  # Python's thresholds, while the policy holds
+_passes = 0  # backward() calls since the policy began holding (or last ran a full collection)
+_loops = 0  # loop() blocks open
+_measuring: list[Measurement] = []  # the open measure() blocks
+
+
+YOUNG = 30_000
+"""A step whose graph makes fewer objects than this (~3 per node) gets no young pass while it is
+built: the one at the end of backward() scans them once, while they are still in the cache."""
+
+_young = 0  # the young generation's threshold while the policy holds (0: Python's)
+
+
+def _arm(node) -> None:
+    """The first node of a graph after a large backward(): hold full collections while it lives."""
+    global _live, _saved, _passes
+    if not enabled or not gc.isenabled():
+        return
+    weakref.finalize(node, _disarm)
+    if _saved is None:
+        _saved, _passes = gc.get_threshold(), 0
+    gc.set_threshold(_young or _saved[0], _saved[1], _WAIT)
+    _live += 1
+
+
+def _disarm() -> None:
+    """An armed graph's first node is gone. When it was the last, Python's thresholds are back (a
+    full collection that waited runs when Python's own schedule calls for it; if training goes on,
+    the next graph arms the policy again first)."""
+    global _live, _saved
+    _live = max(0, _live - 1)
+    if _live == 0 and _saved is not None:
+        gc.set_threshold(*_saved)
+        _saved = None
+
+
+def backward_done(order: list) -> None:
+    """`backward()`'s last step: while the policy holds, a young collection (generations 0 and 1:
+    the cycles dropped since the graph began); after a large graph, arm for the next one."""
+    global _young, _passes
+    if _saved is not None and gc.isenabled():
+        _passes += 1
+        if _passes >= HOLD:
+            _passes = 0
+            gc.collect()
+        else:
+            gc.collect(1)
+    if enabled and len(order) >= LARGE and not _loops:
+        objects = 3 * len(order) + LARGE  # a node, its parents' and its local derivatives' tuples; and some
+        _young = objects if objects < YOUNG else 0
+        on_next_node(_arm)
+
+
+def _on_collection(phase: str, info: dict) -> None:
+    """gc's callback: `measure()` blocks note the time of each collection."""
+    for m in _measuring:
+        m._note(phase, info)
+
+
+gc.callbacks.append(_on_collection)
+
+
+@contextmanager
+def loop() -> Iterator[None]:
+    """An nn training loop: the collector pauses (the loop's graphs are freed by reference counting
+    batch by batch), and a young collection at the end collects the cycles made and dropped in it.
+    The collector is restored even on an error; nested blocks act once; with the policy off, or
+    the collector already disabled, nothing changes."""
+    global _loops
+    pause = enabled and gc.isenabled() and not _loops
+    _loops += 1
+    if pause:
+        gc.disable()
+    try:
+        yield
+    finally:
+        _loops -= 1
+        if pause:
+            gc.enable()
+            gc.collect(1)
+
+
+def state() -> dict:
+    """The policy now: on or off, the armed graphs alive, whether it holds full collections, whether
+    an nn loop is running (the collector paused in it, unless the policy is off), the thresholds."""
+    return {
+        "enabled": enabled,
+        "graphs_alive": _live,
+        "holding": _saved is not None,
+        "loop": _loops > 0,
+        "thresholds": gc.get_threshold(),
+    }
+
+
+@dataclass
+class Measurement:
+    """What the collector did in a `measure()` block: `seconds` spent collecting of `elapsed`,
+    `collections` per generation (0, 1, 2), and `share` = seconds / elapsed."""
+
+    seconds: float = 0.0
+    elapsed: float = 0.0
+    collections: list[int] = field(default_factory=lambda: [0, 0, 0])
+    _started: float = 0.0
+
+    @property
+    def share(self) -> float:
+        return self.seconds / self.elapsed if self.elapsed > 0 else 0.0
+
+    def _note(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"generation {g}: {n}" for g, n in enumerate(self.collections))
+        return (
+            f"collector: {1e3 * self.seconds:.1f} ms of {1e3 * self.elapsed:.1f} ms "
+            f"({100 * self.share:.0f}%); collections {counts}"
+        )
+
+
+@contextmanager
+def measure() -> Iterator[Measurement]:
+    """The collector's share of the block:
+
+    >>> with measure() as m:      # doctest: +SKIP
+    ...     step()
+    >>> print(m)                   # doctest: +SKIP
+    collector: 4.1 ms of 63.0 ms (7%); collections generation 0: 211, generation 1: 21, generation 2: 0
+    """
+    m = Measurement()
+    _measuring.append(m)
+    t0 = time.perf_counter()
+    try:
+        yield m
+    finally:
+        m.elapsed = time.perf_counter() - t0
+        _measuring.remove(m)
