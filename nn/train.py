@@ -10,13 +10,12 @@ What it is not: a framework. No callbacks, no early stopping: read the returned 
 
 from __future__ import annotations
 
-import gc
 import random
 import sys
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from autograd import Value
+from autograd import Value, collector
 from autograd.args import choice, flag, integer, real
 
 from .losses import LOSSES, get_loss, l2
@@ -205,7 +204,6 @@ def fit(
     progress: bool | None = None,
     verbose: bool = False,
     log: Callable[[str], None] | None = None,
-    pause_gc: bool = True,
 ) -> History:
     """Train `model` on samples X with labels or targets y; return the `History` of epochs.
 
@@ -235,10 +233,8 @@ def fit(
     given). The model after the last step is a little better than the last epoch's line says:
     `accuracy(model, X, y)` measures it.
 
-    `pause_gc`: the engine's graphs hold no reference cycles (local derivatives are numbers, not
-    closures), so reference counting frees every epoch's graph and Python's cyclic garbage
-    collector only costs time — about a fifth of an epoch here. It is paused while training and
-    restored afterwards, even on an error.
+    The loop runs inside `autograd.collector.loop()`: Python's cyclic collector pauses while it trains
+    (its graphs hold no cycles: reference counting frees each batch's) and collects once when it ends.
     """
     _check_model(model, "fit")
     epochs = integer(epochs, "fit", "epochs")
@@ -260,7 +256,7 @@ def fit(
     lam = real(lam, "fit", "lam", low=0.0)
     seed = integer(seed, "fit", "seed", low=0)
     progress = None if progress is None else flag(progress, "fit", "progress")
-    verbose, pause_gc = flag(verbose, "fit", "verbose"), flag(pause_gc, "fit", "pause_gc")
+    verbose = flag(verbose, "fit", "verbose")
     if log is not None and not callable(log):
         raise TypeError(f"fit: log must be a function of one string (e.g. print), got {type(log).__name__}")
     if not callable(loss):
@@ -287,40 +283,36 @@ def fit(
     if verbose:
         steps = "its step" if batches == 1 else "each of its steps"
         say(f"(each epoch's loss and accuracy are measured on its own forward passes, before {steps})")
-    paused = pause_gc and gc.isenabled()
-    if paused:
-        gc.disable()
     try:
-        for epoch in range(1, epochs + 1):
-            if batch_size is not None:
-                rng.shuffle(order)
-            total_loss, right = 0.0, 0
-            for number, start in enumerate(range(0, m, size), start=1):
-                batch = order[start : start + size]
-                outputs = [model(samples[i]) for i in batch]
-                J = loss_fn(outputs, [targets[i] for i in batch])
-                if not isinstance(J, Value):
-                    raise TypeError(f"fit: the loss function returned {type(J).__name__}, not a Value")
-                if lam:
-                    J = J + l2(model, lam, m)  # λ/(2M) with the training set's M: one λ, one J, whatever the batch
-                check_cost(J, "fit", epoch, number, batches, optimizer.lr)
-                optimizer.zero_grad()
-                J.backward()
-                optimizer.step()
-                total_loss += J.data * len(batch)
-                if rule is not None:
-                    right += sum(_correct(_outputs(o), targets[i], rule) for o, i in zip(outputs, batch))
-            acc = None if rule is None else right / m
-            record = Epoch(epoch, total_loss / m, acc)
-            history.append(record)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{record.loss:.4f}", acc="-" if acc is None else f"{acc:.1%}")
-            if verbose:
-                say(str(record))
+        with collector.loop():  # the cyclic collector pauses while training and collects once at the end
+            for epoch in range(1, epochs + 1):
+                if batch_size is not None:
+                    rng.shuffle(order)
+                total_loss, right = 0.0, 0
+                for number, start in enumerate(range(0, m, size), start=1):
+                    batch = order[start : start + size]
+                    outputs = [model(samples[i]) for i in batch]
+                    J = loss_fn(outputs, [targets[i] for i in batch])
+                    if not isinstance(J, Value):
+                        raise TypeError(f"fit: the loss function returned {type(J).__name__}, not a Value")
+                    if lam:
+                        J = J + l2(model, lam, m)  # λ/(2M) with the training set's M: one λ, one J, whatever the batch
+                    check_cost(J, "fit", epoch, number, batches, optimizer.lr)
+                    optimizer.zero_grad()
+                    J.backward()
+                    optimizer.step()
+                    total_loss += J.data * len(batch)
+                    if rule is not None:
+                        right += sum(_correct(_outputs(o), targets[i], rule) for o, i in zip(outputs, batch))
+                acc = None if rule is None else right / m
+                record = Epoch(epoch, total_loss / m, acc)
+                history.append(record)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{record.loss:.4f}", acc="-" if acc is None else f"{acc:.1%}")
+                if verbose:
+                    say(str(record))
     finally:
-        if paused:
-            gc.enable()
         if bar is not None:
             bar.close()
     return history

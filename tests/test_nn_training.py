@@ -431,25 +431,31 @@ def test_data_bad_input():
 def test_fit_pauses_the_cyclic_gc_and_always_restores_it():
     import gc
 
+    from autograd import collector
+
     X, y = nn.data.moons(10, seed=0)
     seen = []
 
     def spy(outputs, targets):
-        seen.append(gc.isenabled())
+        seen.append((gc.isenabled(), collector.state()["loop"]))
         return nn.mse(outputs, targets)
 
     assert gc.isenabled()
     nn.fit(nn.MLP(2, [1]), X, y, loss=spy, epochs=2, progress=False)
-    assert seen == [False, False] and gc.isenabled()
-    nn.fit(nn.MLP(2, [1]), X, y, loss=spy, epochs=1, progress=False, pause_gc=False)
-    assert seen[-1] is True
+    assert seen == [(False, True), (False, True)] and gc.isenabled() and not collector.state()["loop"]
+    collector.enabled = False  # the policy off: the collector is Python's alone
+    try:
+        nn.fit(nn.MLP(2, [1]), X, y, loss=spy, epochs=1, progress=False)
+    finally:
+        collector.enabled = True
+    assert seen[-1] == (True, True)
 
     def broken(outputs, targets):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
         nn.fit(nn.MLP(2, [1]), X, y, loss=broken, epochs=1, progress=False)
-    assert gc.isenabled()
+    assert gc.isenabled() and not collector.state()["loop"]
 
 
 def test_the_readmes_own_training_loop_runs_and_prints_what_it_says(capsys):
