@@ -29,13 +29,32 @@ import time
 import tracemalloc
 from pathlib import Path
 
-ENGINES = ("a", "b", "c", "d")
+ENGINES = ("a", "b", "b0", "c", "d")
 NAMES = {
     "a": "microgpt's Value",
     "b": "chainrule Value, same code",
+    "b0": "the same, collector policy off",
     "c": "nn.gpt (fused)",
     "d": "nn.gpt_matrix (NumPy)",
 }
+
+
+class CollectorClock:
+    """The seconds Python's cyclic collector spends, per step (gc.callbacks, as autograd.collector.measure
+    reads them — written out here so that engine (a) runs without chainrule imported)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._t0 = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._t0
+
+
 LR, BETA1, BETA2, EPS_ADAM = 0.01, 0.85, 0.99, 1e-8
 
 
@@ -170,15 +189,16 @@ def setup(steps: int):
 def run(engine: str, steps: int) -> dict:
     template, docs = setup(steps)
     state = template.state_dict()
-    seconds, losses, nodes, edges = [], [], [], []
-    if engine in ("a", "b"):
+    seconds, collecting, losses, nodes, edges = [], [], [], [], []
+    if engine in ("a", "b", "b0"):
         if engine == "a":
             from microgpt_value import Value
 
             children = "_children"
         else:
-            from autograd import Value
+            from autograd import Value, collector
 
+            collector.enabled = engine == "b"  # b0: the collector left to Python, as without the policy
             children = "parents"
         params, loss_of = model(Value, state, template.n_head)
         m, v = [0.0] * len(params), [0.0] * len(params)
@@ -217,10 +237,11 @@ def run(engine: str, steps: int) -> dict:
             opt.step(W, G, LR * (1 - k / steps))
             return J
 
+    clock = CollectorClock()
     for k in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), clock.seconds
         loss = step(k)
-        seconds.append(time.perf_counter() - t0)
+        t1, c1 = time.perf_counter(), clock.seconds
         if children is None:
             losses.append(float(loss))
         else:
@@ -228,8 +249,13 @@ def run(engine: str, steps: int) -> dict:
             counted = count_graph(loss, children)
             nodes.append(counted[0])
             edges.append(counted[1])
-        del loss
-    out = {"engine": engine, "losses": losses, "seconds": seconds, "nodes": nodes, "edges": edges}
+        t2, c2 = time.perf_counter(), clock.seconds
+        del loss  # dropping the step's graph is part of the step: freeing it is its cost too
+        t3 = time.perf_counter()
+        seconds.append((t1 - t0) + (t3 - t2))
+        collecting.append((c1 - c0) + (clock.seconds - c2))
+    out = {"engine": engine, "losses": losses, "seconds": seconds, "collecting": collecting, "nodes": nodes}
+    out["edges"] = edges
     if children is not None:
         out["bytes_per_node"] = bytes_per_node(step, steps, children, params)
         out["leaves"] = len(template.parameters())
@@ -297,8 +323,9 @@ def section(quick: bool, target, agree: float = 1e-9) -> tuple[bool, dict]:
         + "; chainrule's: "
         + ", ".join(f"{op} {counts[f'chainrule {op}']}" for op in ("a - b", "a / b", "-a", "a ** k"))
     )
+    share = {e: 100 * sum(r["collecting"]) / sum(r["seconds"]) for e, r in res.items()}
     header = (
-        f"   {'engine':<32}{'ms / step':>10}{'vs (a)':>9}{'nodes / step':>14}{'edges / step':>14}"
+        f"   {'engine':<36}{'ms / step':>10}{'vs (a)':>9}{'collector':>11}{'nodes / step':>14}{'edges / step':>14}"
         f"{'bytes / node':>14}{'max |Δloss| vs (a)':>20}"
     )
     print(header)
@@ -307,10 +334,12 @@ def section(quick: bool, target, agree: float = 1e-9) -> tuple[bool, dict]:
         nodes = f"{statistics.mean(r['nodes']):,.0f}" if r["nodes"] else "—"
         edges = f"{statistics.mean(r['edges']):,.0f}" if r["edges"] else "—"
         per = f"{r['bytes_per_node']:.0f}" if "bytes_per_node" in r else "—"
+        name = f"({e}) {NAMES[e]}"
         print(
-            f"   ({e}) {NAMES[e]:<28}{ms[e]:>10.2f}{ms['a'] / ms[e]:>8.1f}×{nodes:>14}{edges:>14}{per:>14}"
+            f"   {name:<36}{ms[e]:>10.2f}{ms['a'] / ms[e]:>8.1f}×{share[e]:>10.0f}%{nodes:>14}{edges:>14}{per:>14}"
             f"{diff[e]:>20.1e}"
         )
+    print("   (collector: the share of the steps' time Python's cyclic collector took)")
     print(f"   (nodes include the parameter leaves a step's graph reaches: all {res['a']['leaves']:,} but the "
           f"embedding rows of unused tokens and positions; nn.gpt's elementary mode builds "
           f"{res['c']['nodes_elementary']:,} on the first document)")  # fmt: skip
@@ -319,13 +348,20 @@ def section(quick: bool, target, agree: float = 1e-9) -> tuple[bool, dict]:
     )
     print(
         f"   (b) chainrule's Value on the unchanged code vs (a): {target(ms['a'] / ms['b'], 1.5, at_least=True)} "
-        "faster (the performance issue's target, reported here)"
+        "faster (the performance issue's target); with the collector policy off (b0): "
+        f"{ms['a'] / ms['b0']:.2f}×"
     )
     print(
         f"   losses of (a), (b), (c), (d) agree over the {steps} steps: {'yes' if ok else 'NO'} (within {agree:g}; "
         f"largest {max(diff.values()):.1e})"
     )
-    return ok, {"ms_per_step": ms, "loss_max_diff": diff, "node_counts": counts, "runs": res}
+    return ok, {
+        "ms_per_step": ms,
+        "collector_share_percent": share,
+        "loss_max_diff": diff,
+        "node_counts": counts,
+        "runs": res,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,6 +131,28 @@ def chainrule_epoch(model: nn.MLP, params: list[Value], X, targets, k: int, paus
             gc.enable()
 
 
+def user_loop_epoch(model: nn.MLP, X, Y, k: int) -> tuple[float, float]:
+    """micrograd's demo loop as written (its notebook's `loss()` and update), run on chainrule's MLP:
+    Values as inputs, `sum()` of `(1 + -yi * scorei).relu()`, `alpha * sum(p * p …)`, the accuracy
+    list, zero_grad, backward, the update — the code a user ports, with no fused loss; (loss, seconds)."""
+    t0 = time.perf_counter()
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))  # a one-output network returns the Value
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total_loss = data_loss + reg_loss
+    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(Y, scores)]  # noqa: F841 (as the demo)
+    model.zero_grad()
+    total_loss.backward()
+    lr = learning_rate(k)
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    value = total_loss.data
+    del inputs, scores, losses, data_loss, reg_loss, total_loss
+    return value, time.perf_counter() - t0
+
+
 def floats_epoch(weights, biases, X, Y, k: int, map_dot: bool = False) -> tuple[float, float]:
     """The same network written out by hand on Python floats: the floor for a scalar engine.
 
@@ -228,6 +250,9 @@ def demo_workload(epochs_slow: int, epochs_fast: int, n: int) -> dict[str, tuple
         if kind.startswith("micrograd"):
             model = micrograd_model()
             return lambda k: micrograd_epoch(model, X, Y, k)
+        if kind == "chainrule, micrograd's loop":
+            model = chainrule_model(fused=True)
+            return lambda k: user_loop_epoch(model, X, Y, k)
         if kind.startswith("chainrule"):
             model = chainrule_model(fused="elementary" not in kind)
             params = model.parameters()
@@ -261,7 +286,10 @@ def demo_workload(epochs_slow: int, epochs_fast: int, n: int) -> dict[str, tuple
         gc.collect()
     timed(["chainrule, elementary"], epochs_slow)
     gc.collect()
-    timed(["chainrule", "chainrule, gc off", "floats by hand", "floats, map dot"], epochs_fast)
+    timed(
+        ["chainrule", "chainrule, gc off", "chainrule, micrograd's loop", "floats by hand", "floats, map dot"],
+        epochs_fast,
+    )
     gc.collect()
     return out
 
@@ -744,6 +772,27 @@ def guard_figures(n_nodes: int, rounds: int) -> dict:
     }
 
 
+OPS_TIMED = ("a * b", "a * 2.0", "2.0 * a", "0 + a", "a + b", "a - b", "a / b", "a ** -0.5", "a.exp()")
+
+
+def op_figures(number: int, rounds: int) -> dict[str, dict[str, float]]:
+    """ns per op (the node it makes included), chainrule's Value and microgpt's (bench/microgpt_value.py)
+    side by side, timed in alternation; `0 + a` is what `sum()` starts with, `a * 2.0` makes a constant leaf."""
+    import timeit
+
+    from microgpt_value import Value as MicroValue
+
+    out: dict[str, dict[str, float]] = {}
+    for stmt in OPS_TIMED:
+        best = {"chainrule": math.inf, "microgpt": math.inf}
+        for _ in range(rounds):
+            for name, cls in (("chainrule", Value), ("microgpt", MicroValue)):
+                env = {"a": cls(2.0), "b": cls(3.0)}
+                best[name] = min(best[name], timeit.timeit(stmt, globals=env, number=number) / number)
+        out[stmt] = {k: 1e9 * v for k, v in best.items()}
+    return out
+
+
 def chain_path_figures(sizes: list[int]) -> dict[int, float]:
     """Seconds for chain_paths along one path of n edges (linear: each edge is made once)."""
     from autograd import chain_paths
@@ -790,17 +839,17 @@ def main(argv: list[str] | None = None) -> int:
     cr = res["chainrule"][0]
     agree_fast = max(
         max(abs(a - b) for a, b in zip(cr, res[k][0]))
-        for k in ("chainrule, gc off", "floats by hand", "floats, map dot")
+        for k in ("chainrule, gc off", "chainrule, micrograd's loop", "floats by hand", "floats, map dot")
     )
     print(f"1. micrograd's demo workload: MLP(2, [16, 16, 1]), {n} moons points, hinge + 1e-4·Σp² (all")
     print("   parameters, one node in chainrule), full batch, SGD, micrograd's initial weights for all")
     header = (
-        f"   {'implementation':<24}{'epochs':>7}{'ms / epoch':>12}{'vs chainrule':>14}{'max |Δloss| vs micrograd':>27}"
+        f"   {'implementation':<30}{'epochs':>7}{'ms / epoch':>12}{'vs chainrule':>14}{'max |Δloss| vs micrograd':>27}"
     )
     print(header)
     print("   " + "-" * (len(header) - 3))
     for k, (_, t) in res.items():
-        print(f"   {k:<24}{len(t):>7}{ms[k]:>12.2f}{ms[k] / ms['chainrule']:>13.2f}×{agree[k]:>27.1e}")
+        print(f"   {k:<30}{len(t):>7}{ms[k]:>12.2f}{ms[k] / ms['chainrule']:>13.2f}×{agree[k]:>27.1e}")
     speedup = ms["micrograd"] / ms["chainrule"]
     floor = ms["chainrule"] / ms["floats by hand"]
     print(
@@ -811,6 +860,13 @@ def main(argv: list[str] | None = None) -> int:
         f"   chainrule vs the floats by hand: {target(floor, 5)}; gc off: "
         f"{ms['chainrule, gc off'] / ms['floats by hand']:.2f}×; against the map-dot floats: "
         f"{ms['chainrule'] / ms['floats, map dot']:.2f}×"
+    )
+    users = ms["chainrule, micrograd's loop"]
+    vs_mg = target(ms["micrograd"] / users, 60, at_least=True, digits=1)
+    print(
+        f"   micrograd's own loop on chainrule's MLP (its `sum()` of `(1 + -yi * scorei).relu()` and "
+        f"`1e-4 * sum(p * p …)`, no fused loss): vs micrograd {vs_mg} faster; vs the floats by hand "
+        f"{target(users / ms['floats by hand'], 4)}"
     )
     ok_traj = max(agree.values()) < AGREE and agree_fast < AGREE
     print(
@@ -926,6 +982,11 @@ def main(argv: list[str] | None = None) -> int:
         f"without: {zero_ms:+.2f} ms, {target(100 * zero_ms / ms['chainrule'], 5, unit='%', digits=1)} of the "
         f"epoch (section 1's {ms['chainrule']:.2f} ms)"
     )
+    of = op_figures(20_000 if quick else 200_000, 3 if quick else 7)
+    print(
+        "   ns per op (its node made), chainrule's Value / microgpt's: "
+        + "; ".join(f"{stmt} {v['chainrule']:.0f} / {v['microgpt']:.0f}" for stmt, v in of.items())
+    )
     sizes = [1_000, 3_000, 10_000] if quick else [10_000, 30_000, 100_000]
     cp = chain_path_figures(sizes)
     print(
@@ -952,6 +1013,8 @@ def main(argv: list[str] | None = None) -> int:
                     "trajectory_max_diff_fast_rows": agree_fast,
                     "speedup_vs_micrograd": speedup,
                     "vs_floats": floor,
+                    "users_loop_vs_micrograd": ms["micrograd"] / users,
+                    "users_loop_vs_floats": users / ms["floats by hand"],
                     "chain_depth": depth,
                     "chain_build_s": t_build,
                     "chain_backward_s": t_back,
@@ -969,6 +1032,7 @@ def main(argv: list[str] | None = None) -> int:
                     "digits_ms_per_epoch": dms,
                     "digits_loss_max_diff": dagree,
                     "guards": gf,
+                    "ns_per_op": of,
                     "chain_paths_s": cp,
                     "microgpt": gpt_figures,
                 },
