@@ -274,6 +274,12 @@ def _check_graph(
             for v in column:
                 if not isinstance(v, Value):
                     raise TypeError(f"{where}: columns[{k}] must hold Values, got {type(v).__name__}")
+            spans = sorted({str(groups.get(v)) for v in column}) if groups is not None else []
+            if len(spans) > 1:  # dot would empty the groups' boxes (draw) or lose their outline (explore)
+                raise ValueError(
+                    f"{where}: columns[{k}] holds nodes of {len(spans)} groups ({', '.join(spans)}): "
+                    f"a column is drawn inside one group; split it"
+                )
     return order
 
 

@@ -541,3 +541,14 @@ def test_draw_prints_given_grads_and_leaves_the_values_alone():
         draw(b, grads={b: 1.0})
     with pytest.raises(TypeError, match="grads must be a mapping"):
         draw(b, grads=[1.0])
+
+
+@pytest.mark.parametrize("make", ["draw", "explore"])
+def test_a_column_across_two_groups_is_refused_by_name(make):
+    # found by hand: explore() failed with a bare KeyError 'bb' and draw emptied the groups' boxes
+    import autograd
+
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = a * b
+    with pytest.raises(ValueError, match=rf"^{make}: columns\[0\] holds nodes of 2 groups \(g1, g2\): a column is"):
+        getattr(autograd, make)(c, groups={a: "g1", b: "g2"}, columns=[[a, b]])
