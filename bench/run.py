@@ -82,21 +82,11 @@ def moons_pm1(n: int) -> tuple[list[list[float]], list[float]]:
 
 
 def micrograd_epoch(model, X, Y, k: int) -> tuple[float, float]:
-    """One epoch of micrograd's demo loop (its demo notebook, without the accuracy); (loss, seconds)."""
-    t0 = time.perf_counter()
-    scores = list(map(model, X))
-    data_loss = sum((1 + -yi * si).relu() for yi, si in zip(Y, scores)) * (1.0 / len(Y))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
-    loss = data_loss + reg_loss
-    model.zero_grad()
-    loss.backward()
-    lr = learning_rate(k)
-    for p in model.parameters():
-        p.data -= lr * p.grad
-    value = loss.data
-    # micrograd's graph is freed by the cyclic collector, in whichever later epoch it runs
-    del scores, data_loss, reg_loss, loss
-    return value, time.perf_counter() - t0
+    """One epoch of micrograd's demo loop, on micrograd itself; (loss, seconds). Its graph is freed by
+    the cyclic collector, in whichever later epoch that runs."""
+    from micrograd.engine import Value as MicrogradValue
+
+    return demo_loop_epoch(model, MicrogradValue, X, Y, k)
 
 
 def l2_all(params: list[Value], alpha: float) -> Value:
@@ -131,12 +121,13 @@ def chainrule_epoch(model: nn.MLP, params: list[Value], X, targets, k: int, paus
             gc.enable()
 
 
-def user_loop_epoch(model: nn.MLP, X, Y, k: int) -> tuple[float, float]:
-    """micrograd's demo loop as written (its notebook's `loss()` and update), run on chainrule's MLP:
-    Values as inputs, `sum()` of `(1 + -yi * scorei).relu()`, `alpha * sum(p * p …)`, the accuracy
-    list, zero_grad, backward, the update — the code a user ports, with no fused loss; (loss, seconds)."""
+def demo_loop_epoch(model, value_class, X, Y, k: int) -> tuple[float, float]:
+    """micrograd's demo loop as written (its notebook's `loss()` and update), on the model given:
+    inputs made Values, `sum()` of `(1 + -yi * scorei).relu()`, `alpha * sum(p * p …)`, the accuracy
+    list, zero_grad, backward, the update — the code a user ports, no fused loss; (loss, seconds).
+    micrograd's MLP and chainrule's nn.MLP (a one-output network returns the Value) both run it."""
     t0 = time.perf_counter()
-    inputs = [list(map(Value, xrow)) for xrow in X]
+    inputs = [list(map(value_class, xrow)) for xrow in X]
     scores = list(map(model, inputs))  # a one-output network returns the Value
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
@@ -252,7 +243,7 @@ def demo_workload(epochs_slow: int, epochs_fast: int, n: int) -> dict[str, tuple
             return lambda k: micrograd_epoch(model, X, Y, k)
         if kind == "chainrule, micrograd's loop":
             model = chainrule_model(fused=True)
-            return lambda k: user_loop_epoch(model, X, Y, k)
+            return lambda k: demo_loop_epoch(model, Value, X, Y, k)
         if kind.startswith("chainrule"):
             model = chainrule_model(fused="elementary" not in kind)
             params = model.parameters()
