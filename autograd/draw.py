@@ -7,7 +7,9 @@ colours each chain-rule path from that leaf to the root (blue, orange, … as in
 lists the path products in a legend at the top whose sum is ∂root/∂leaf. `groups` draws nodes of
 your choosing inside a titled box each (a layer of a network: `nn.layout(root)` gives nn's), and
 `columns` lines nodes up in one column in the order given. `save()` writes SVG, PNG or PDF
-atomically. In Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind
+atomically; in an SVG (and the one Jupyter shows) each line that holds indices is rewritten for
+browsers (`browser_svg`: dot's baseline-shift is drawn a line off by Chromium and ignored by
+Firefox). In Jupyter a Digraph displays itself. In an SVG, hovering shows the full floats behind
 the rounded numbers (tooltips). The explorer page (`explore.py`) is laid out from the same boxes.
 
 `draw` takes a few steps, each a function below, in this order:
@@ -218,6 +220,11 @@ def _graph_class() -> type:
 
             def __repr__(self) -> str:
                 return f"<chainrule graph of {self.values} values: save(graph, 'file.svg'), or show it in Jupyter>"
+
+            def pipe(self, format=None, *args, **kwargs):  # noqa: A002 (graphviz's name)
+                """graphviz's pipe; SVG made readable in browsers (`browser_svg`), as Jupyter shows it too."""
+                out = super().pipe(format, *args, **kwargs)
+                return browser_svg(out) if (format or self.format) == "svg" else out
 
         Graph.__module__ = __name__
         _Graph = Graph
@@ -614,6 +621,76 @@ def _own_grad(v: Value) -> float:
     return v.grad
 
 
+# ---------------------------------------------------------------- SVG for browsers
+
+# dot writes each piece of an HTML label's line as a <text> of its own, placed at the x where its own
+# text layout (pango, often with another font than the browser's) ended the piece before, and a <SUB>
+# or <SUP> at the line's baseline and full font size with baseline-shift="sub" / "super". Chromium
+# draws those full size and shifted by a whole line (onto the box's border, into the next line),
+# Firefox ignores baseline-shift. So a line that holds one becomes ONE <text> of <tspan>s: the
+# browser lays the pieces out one after the other with its own font, the indices at pango's smaller
+# size (5/6, at which dot measured them) and lowered or raised by an explicit dy. PNG and PDF (cairo)
+# draw them right and are left alone.
+_TEXT_RUN = re.compile(rb"(?:<text\b[^>]*>[^<]*</text>\s*)+")
+_TEXT = re.compile(rb"<text\b([^>]*)>([^<]*)</text>(\s*)")
+_ATTR = re.compile(rb'([a-z:-]+)="([^"]*)"')
+_PLACE = (b"text-anchor", b"x", b"y")  # the <text>'s; every other attribute is its piece's (a <tspan>'s)
+SUB_SIZE = 0.8  # the indices' size, of the line's (pango draws them at 5/6 in a PNG)
+SUB_DROP = 0.2  # a subscript's baseline this many font sizes below the line's
+SUP_RISE = 0.15  # a superscript's this many above (more would cross a box's top border)
+
+
+def browser_svg(svg: bytes | str) -> bytes | str:
+    """dot's SVG with every line that holds a <SUB> or <SUP> of an HTML label (a `baseline-shift`
+    <text>) written as one <text> of <tspan>s, the indices at 5/6 of the size and moved by an explicit
+    dy, so that every browser draws w₁,₁⁽¹⁾ as the PNG does: in its box, the pieces side by side.
+    Anything else is unchanged; applying it twice changes nothing."""
+    data = svg.encode() if isinstance(svg, str) else svg
+    out = _TEXT_RUN.sub(_join_lines, data)
+    return out.decode() if isinstance(svg, str) else out
+
+
+def _join_lines(run: re.Match) -> bytes:
+    """A run of consecutive <text> elements, with each line that holds a shifted piece joined into one."""
+    pieces = [(dict(_ATTR.findall(m.group(1))), m.group(2), m.group(3)) for m in _TEXT.finditer(run.group(0))]
+    lines: list[list[tuple[dict, bytes, bytes]]] = []
+    for piece in pieces:
+        prev = lines[-1][-1] if lines else None
+        joins = (
+            prev is not None
+            and (b"baseline-shift" in piece[0] or b"baseline-shift" in prev[0])
+            and piece[0].get(b"y") == prev[0].get(b"y")
+            and piece[0].get(b"text-anchor") == prev[0].get(b"text-anchor") == b"start"
+        )
+        if joins:
+            lines[-1].append(piece)
+        else:
+            lines.append([piece])
+    return b"".join(_line(line) for line in lines)
+
+
+def _line(line: list[tuple[dict, bytes, bytes]]) -> bytes:
+    """One <text> for the pieces of one line: the first piece's place, a <tspan> per piece."""
+    attrs = line[0][0]
+    if len(line) == 1 and b"baseline-shift" not in attrs:
+        return b"<text" + b"".join(b' %s="%s"' % kv for kv in attrs.items()) + b">%s</text>%s" % line[0][1:]
+    place = b"".join(b' %s="%s"' % (k, attrs[k]) for k in _PLACE if k in attrs)
+    spans, offset = [], 0.0
+    for attrs, content, _ in line:
+        attrs = dict(attrs)
+        shift = attrs.pop(b"baseline-shift", None)
+        size = float(attrs.get(b"font-size", b"14"))  # dot writes it on every <text>; 14 is its default
+        target = 0.0 if shift is None else SUB_DROP * size if shift == b"sub" else -SUP_RISE * size
+        if shift is not None:
+            attrs[b"font-size"] = b"%.2f" % (size * SUB_SIZE)
+        if target != offset:
+            attrs[b"dy"] = b"%.2f" % (target - offset)
+            offset = target
+        style = b"".join(b' %s="%s"' % (k, v) for k, v in attrs.items() if k not in _PLACE)
+        spans.append(b"<tspan%s>%s</tspan>" % (style, content))
+    return b"<text%s>%s</text>%s" % (place, b"".join(spans), line[-1][2])
+
+
 def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None) -> Path:  # noqa: A002
     """Render `graph` to `path` as SVG, PNG or PDF (from the suffix unless `format` is given); returns the path.
 
@@ -645,10 +722,12 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
 
 
 def pipe(graph: graphviz.Digraph, fmt: str, doing: str = "render the graph") -> bytes:
-    """dot's output for `graph` in `fmt`, or a RuntimeError saying how to get dot or what dot said."""
+    """dot's output for `graph` in `fmt` (SVG made readable in browsers: `browser_svg`), or a
+    RuntimeError saying how to get dot or what dot said."""
     graphviz = _graphviz()
     try:
-        return graph.pipe(format=fmt)
+        data = graph.pipe(format=fmt)
+        return browser_svg(data) if fmt == "svg" else data
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
             f"graphviz's 'dot' program is not installed, so chainrule cannot {doing}. Install it: "

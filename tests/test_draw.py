@@ -7,11 +7,12 @@ import re
 import stat
 import xml.etree.ElementTree as ET
 
+import graphviz
 import pytest
 
 import nn
 from autograd import Value, chain_paths, draw, save, topological_order, weighted_sum
-from autograd.draw import PALETTE, node_names, number, pretty_label
+from autograd.draw import PALETTE, browser_svg, node_names, number, pretty_label
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -34,8 +35,25 @@ def edges_by_id(svg: ET.Element) -> dict[str, ET.Element]:
     return {g.get("id"): g for g in groups_of(svg, "edge")}
 
 
+def pieces(el: ET.Element) -> list[tuple[str | None, str]]:
+    """Each piece of text in `el` with where it sits: "sub" below its line's baseline, "super" above, or
+    None. A line that holds indices is one <text> of <tspan>s moved by dy (browsers ignore or misdraw
+    dot's baseline-shift, which `save` and Jupyter's SVG replace), any other piece a <text> of its own."""
+    out: list[tuple[str | None, str]] = []
+    for t in el.iter(f"{SVG}text"):
+        assert t.get("baseline-shift") is None, "a baseline-shift left in the SVG"
+        spans = t.findall(f"{SVG}tspan")
+        if not spans:
+            out.append((None, t.text or ""))
+        offset = 0.0
+        for span in spans:
+            offset += float(span.get("dy", 0))
+            out.append(("sub" if offset > 0 else "super" if offset < 0 else None, span.text or ""))
+    return out
+
+
 def text_of(el: ET.Element) -> str:
-    return " ".join((t.text or "").replace("\xa0", " ").strip() for t in el.iter(f"{SVG}text"))
+    return " ".join(text.replace("\xa0", " ").strip() for _, text in pieces(el))
 
 
 def caption(svg: ET.Element) -> str:
@@ -47,7 +65,7 @@ def caption(svg: ET.Element) -> str:
             if child.tag == f"{SVG}g" and child.get("class") in ("node", "edge", "cluster"):
                 continue
             if child.tag == f"{SVG}text":
-                found.append(child.text or "")
+                found.extend(text for _, text in pieces(child))
             walk(child)
 
     walk(svg)
@@ -107,7 +125,7 @@ def test_one_two_line_box_per_value_its_name_and_op_then_its_data_and_grad():
     for title, box in found.items():
         i = int(title[1:])
         v = order[i]
-        texts = [(t.text or "").replace("\xa0", " ").strip() for t in box.iter(f"{SVG}text")]
+        texts = [text.replace("\xa0", " ").strip() for _, text in pieces(box)]
         # the first line: the name (its label, or one made from its op), then the op; the second: data, grad
         assert texts[0] == names[i] and texts[0] == (v.label or names[i])
         assert texts[1:] == ([str(v.op)] if v.op else []) + [number(v.data), f"grad {number(v.grad)}"]
@@ -165,7 +183,7 @@ def test_labels_are_shown_literally_and_pretty_only_when_the_whole_label_is_a_ma
     svg = render(draw(z))
     text = text_of(svg)
     assert "<x & y>" in text and "a<b" in text and "y^2" in text and "hidden_layer_1_out" in text
-    shifted = [(t.get("baseline-shift"), t.text) for t in svg.iter(f"{SVG}text") if t.get("baseline-shift")]
+    shifted = [(where, text) for where, text in pieces(svg) if where]
     assert shifted == [("sub", "2")]  # only θ′₂: snake_case words are never split into a subscript
     assert pretty_label("hidden_layer_1_out") == "hidden_layer_1_out"
     assert (
@@ -344,7 +362,7 @@ def test_an_nn_graph_is_labelled_like_the_course_and_grouped_by_the_layers_nn_pa
     found = nodes_by_title(svg)
 
     def spans(node):
-        return [(t.get("baseline-shift"), t.text) for t in node.iter(f"{SVG}text")][:3]
+        return pieces(node)[:3]
 
     labelled = {tuple(spans(n)) for n in found.values()}
     assert ((None, "w"), ("sub", "2,1"), ("super", "(1)")) in labelled
@@ -518,6 +536,61 @@ def test_jupyter_displays_the_graph_inline():
     bundle = draw(d)._repr_mimebundle_()
     svg = ET.fromstring(bundle["image/svg+xml"].encode())
     assert len(nodes_by_title(svg)) == 5
+
+
+def test_svg_for_browsers_has_no_baseline_shift_and_every_label_whole(tmp_path):
+    # dot writes <SUB>/<SUP> as <text>s with baseline-shift: Chromium draws them full size a line off,
+    # Firefox ignores it. save, graph.pipe and Jupyter's SVG have none; each line is one <text>.
+    net, J = jordan_2_2_2()
+    g = draw(J, highlight=net.layers[0].neurons[0].w[0], **nn.layout(J))
+    raw = graphviz.Digraph.pipe(g, format="svg").decode()  # dot's own SVG
+    # indices: 18 boxes (x₁, x₂ a subscript only, J none), the legend's 2 paths of 5 and its ∂J/∂w₁₁⁽¹⁾
+    assert raw.count('baseline-shift="sub"') == 18 + 11 and raw.count('baseline-shift="super"') == 16 + 11
+    saved = save(g, tmp_path / "g.svg").read_text()
+    for svg in (saved, g.pipe(format="svg").decode(), g._repr_mimebundle_()["image/svg+xml"]):
+        assert "baseline-shift" not in svg and svg == saved
+        root = ET.fromstring(svg.encode())
+        order = topological_order(J)
+        for title, box in nodes_by_title(root).items():
+            v = order[int(title[1:])]
+            m = re.fullmatch(r"(\w)(?:_([\d,]+))?(?:\^\((\d+)\))?", v.label)
+            base, sub, sup = m.groups()
+            first = next(box.iter(f"{SVG}text"))  # the name's line
+            assert "".join(first.itertext()) == base + (sub or "") + (f"({sup})" if sup else "")
+            expected = [(None, base)] + [("sub", sub)] * bool(sub) + [("super", f"({sup})")] * bool(sup)
+            assert pieces(box)[: len(expected)] == expected
+            for span in first.findall(f"{SVG}tspan")[1:]:  # the indices at 0.8 of the name's 11 pt
+                assert span.get("font-size") == "8.80"
+        legend = caption(root)
+        assert "path 1: w 1,1 (1) → z 1 (2) → a 1 (2) → z 1 (3) → a 1 (3) → J" in legend
+        assert "path 2: w 1,1 (1) → z 1 (2) → a 1 (2) → z 2 (3) → a 2 (3) → J" in legend
+        # the indices move by an explicit dy and come back to the baseline after: 11 pt × 0.2, × 0.15
+        line = next(t for t in box.iter(f"{SVG}text") if t.findall(f"{SVG}tspan"))
+        assert [s.get("dy") for s in line.findall(f"{SVG}tspan")] == [None, "2.20", "-3.85"]
+    # a cell after the indices (the op, right-aligned) keeps its own <text> where dot put it
+    x = Value(1.0, label="x_1")
+    z = Value.from_op(2.0, (x,), (1.0,), "a_long_op_name")
+    z.label = "z_1^(2)"
+    g = draw(z, show_grad=False)
+    ops = [
+        next(t for t in svg.iter(f"{SVG}text") if t.text == "a_long_op_name")
+        for svg in (render(g), ET.fromstring(graphviz.Digraph.pipe(g, format="svg")))
+    ]
+    assert ops[0].attrib == ops[1].attrib
+    assert pieces(nodes_by_title(render(g))["v1"]) == [
+        (None, "z"),
+        ("sub", "1"),
+        ("super", "(2)"),
+        (None, "a_long_op_name"),
+        (None, "2"),
+    ]
+    # PNG and PDF are dot's own, untouched
+    assert save(g, tmp_path / "g.png").read_bytes() == graphviz.Digraph.pipe(g, format="png")
+    # a graph without indices keeps dot's SVG byte for byte; applying the fix twice changes nothing
+    plain = draw(small_graph()[-1])
+    assert plain.pipe(format="svg") == graphviz.Digraph.pipe(plain, format="svg")
+    assert browser_svg(saved) == saved and browser_svg(raw) == saved
+    assert browser_svg(raw.encode()) == saved.encode()
 
 
 def test_a_graph_prints_what_it_is_not_a_memory_address():

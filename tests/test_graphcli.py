@@ -25,12 +25,12 @@ def value_nodes(svg: ET.Element) -> list[str]:
     out = []
     for g in svg.iter(f"{SVG}g"):
         if g.get("class") == "node" and re.fullmatch(r"v\d+", g.find(f"{SVG}title").text):
-            out.append(" ".join(t.text or "" for t in g.iter(f"{SVG}text")))
+            out.append(" ".join(piece for t in g.iter(f"{SVG}text") for piece in t.itertext()))
     return out
 
 
 def all_text(svg: ET.Element) -> str:
-    return re.sub(r"\s+", " ", " ".join(t.text or "" for t in svg.iter(f"{SVG}text")))
+    return re.sub(r"\s+", " ", " ".join(piece for t in svg.iter(f"{SVG}text") for piece in t.itertext()))
 
 
 def jordan_2_2_2_grad(which: int) -> float:
