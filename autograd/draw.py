@@ -257,10 +257,9 @@ def _check_graph(
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
-            f"the graph has {len(order):,} nodes (Values), more than "
-            f"max_nodes={max_nodes}, and graphviz would take very long to lay it out: draw a smaller "
-            f"network or a single sample, use fused neurons (nn.MLP(..., fused=True): one z and one a "
-            f"node per neuron), or pass max_nodes={len(order)}"
+            f"{where}: the graph has {len(order):,} nodes (Values), more than max_nodes={max_nodes}, and "
+            f"graphviz would take very long to lay it out: draw a smaller graph or a single sample, "
+            f"or pass max_nodes={len(order)}"
         )
     for i, v in enumerate(order):
         if v.label is not None:
@@ -705,12 +704,12 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = 
     if format is not None:
         fmt = str(format).lower().lstrip(".")
         if fmt not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+            raise ValueError(f"save: format must be one of {', '.join(FORMATS)}, got {format!r}")
     else:
         fmt = path.suffix.lstrip(".").lower()
         if fmt not in FORMATS:
             raise ValueError(
-                f"cannot tell the format of {str(path)!r} from its suffix: use .svg, .png or .pdf, "
+                f"save: cannot tell the format of {str(path)!r} from its suffix: use .svg, .png or .pdf, "
                 f"or pass format= one of {', '.join(FORMATS)}"
             )
     if not path.parent.is_dir():

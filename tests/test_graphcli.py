@@ -126,7 +126,8 @@ def test_the_guard_tells_the_command_line_what_to_do(tmp_path, capsys):
     err = capsys.readouterr().err
     # elementary: 20 weights, 5 biases, 4 inputs, 20 products w·x, 20 sums (4 a neuron, the last is z), 5 a's, J
     assert "the graph has 75 nodes (Values), more than --max-nodes 40" in err
-    assert "drop --elementary" in err and "pass --max-nodes 75" in err
+    assert err.startswith("chainrule graph: error: the graph has 75 nodes")  # no "draw: ": the command is named
+    assert "draw a smaller network (--sizes), drop --elementary" in err and "pass --max-nodes 75" in err
     # every hint speaks of options, not of Python calls or keyword arguments
     assert "=" not in err.split("more than")[1] and "nn.MLP" not in err and "fused" not in err
     # fused: 20 weights, 5 biases, 4 inputs, 5 z's, 5 a's, J

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from typing import NamedTuple
 
 from autograd import Value
@@ -160,18 +161,20 @@ _CLI_TERMS = [
     ("max_nodes=", "--max-nodes "),
     ("pass a larger path_limit", "pass a larger --path-limit"),
     ("path_limit=", "--path-limit "),
-    ("use fused neurons (nn.MLP(..., fused=True): one z and one a node per neuron)", "drop --elementary"),
 ]
+_SMALLER = "draw a smaller graph or a single sample,"  # draw's advice; the command draws one sample already
 
 
 def cli_message(exc: Exception, elementary: bool = True) -> str:
-    """A library error's message with its Python terms replaced by the command line's options.
+    """A library error's message with its Python terms replaced by the command line's options, and
+    without the function's name in front (`draw: `): the command's name is.
 
-    `elementary`: whether --elementary was given; if not, advice to drop it is left out.
+    `elementary`: whether --elementary was given; if so, the size guard's advice says to drop it.
     """
-    message = str(exc)
-    if not elementary:
-        message = message.replace(" use fused neurons (nn.MLP(..., fused=True): one z and one a node per neuron),", "")
+    message = re.sub(r"^(draw|explore): ", "", str(exc))
+    drop = " drop --elementary (one z node per neuron)," if elementary else ""
+    smaller = f"draw a smaller network (--sizes),{drop}"
+    message = message.replace(_SMALLER, smaller)
     for python, option in _CLI_TERMS:
         message = message.replace(python, option)
     return message
