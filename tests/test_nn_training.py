@@ -461,6 +461,6 @@ def test_fit_pauses_the_cyclic_gc_and_always_restores_it():
 def test_the_readmes_own_training_loop_runs_and_prints_what_it_says(capsys):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split("**Your own training loop.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
-    exec(compile("import nn\n" + block, "README", "exec"), {})
+    exec(compile(block, "README", "exec"), {})  # on its own: the block imports nn itself
     said = block.strip().splitlines()[-1].split("# ", 1)[1]
     assert capsys.readouterr().out.strip() == said
