@@ -21,7 +21,7 @@ the rounded numbers (tooltips). The explorer page (`explore.py`) is laid out fro
     _new_graph     the layout options (rankdir, fonts, spacing)
     _add_nodes     a box per Value (`_box`), an edge per parent (`_edge_attrs`)
     _add_groups    the groups' boxes
-    _add_columns   the columns, each in its order
+    _add_columns   the columns, each in its order (kept when rendered: `_keep_columns`)
     _caption       "grads not computed" and the legend of the highlighted paths
 
 Numbers are written in one format everywhere (here and on the explorer page): `number(x)` is
@@ -35,6 +35,7 @@ it know anything of `nn`: a network's layers reach it as `groups`.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -212,23 +213,52 @@ def _graph_class() -> type:
             """A `graphviz.Digraph` that says what it draws when printed, instead of its memory address."""
 
             values: int = 0  # Value nodes drawn (set by `draw`)
+            columns: tuple = ()  # each column's node ids in the order drawn (set by `draw`: `_keep_columns`)
 
             def copy(self) -> Graph:
                 c = super().copy()
-                c.values = self.values
+                c.values, c.columns = self.values, self.columns
                 return c
 
             def __repr__(self) -> str:
                 return f"<chainrule graph of {self.values} values: save(graph, 'file.svg'), or show it in Jupyter>"
 
             def pipe(self, format=None, *args, **kwargs):  # noqa: A002 (graphviz's name)
-                """graphviz's pipe; SVG made readable in browsers (`browser_svg`), as Jupyter shows it too."""
-                out = super().pipe(format, *args, **kwargs)
+                """graphviz's pipe, the columns kept in order (`_keep_columns`) and SVG made readable in
+                browsers (`browser_svg`); Jupyter shows the graph through it too."""
+                out = _graphviz().Digraph.pipe(_keep_columns(self), format, *args, **kwargs)
                 return browser_svg(out) if (format or self.format) == "svg" else out
 
         Graph.__module__ = __name__
         _Graph = Graph
     return _Graph
+
+
+def _keep_columns(g: graphviz.Digraph) -> graphviz.Digraph:
+    """`g`, or a copy of it laid out without dot's second crossing minimization (remincross=false) when
+    that pass would put a node of one of g's columns out of order.
+
+    dot keeps a column's order (its invisible edges, `_add_columns`) through its first crossing
+    minimization; with groups, a second pass over the whole graph may swap nodes tied to the same
+    neighbours (a GPT's e₁,₁ … e₁,₄ all feed the same norm: dot drew e₁,₂ e₁,₃ e₁,₄ e₁,₁, and q, k, v
+    interleaved). That pass also saves crossings elsewhere, so it is turned off only where it breaks
+    a column: dot lays the graph out once more (as JSON, a fraction of a render) to see."""
+    columns = getattr(g, "columns", ())
+    if not columns or "remincross" in g.graph_attr:
+        return g
+    graphviz = _graphviz()
+    try:
+        laid = json.loads(graphviz.Digraph.pipe(g, format="json"))
+        at = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in laid.get("objects", ()) if "pos" in o}
+        axis, sign = (0, 1) if g.graph_attr.get("rankdir") == "TB" else (1, -1)  # left to right, or down
+        kept = all(sign * at[a][axis] < sign * at[b][axis] for col in columns for a, b in zip(col, col[1:]))
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, ValueError, KeyError):
+        return g  # the render itself says what is wrong
+    if kept:
+        return g
+    fixed = g.copy()
+    fixed.graph_attr["remincross"] = "false"
+    return fixed
 
 
 def __getattr__(name: str):
@@ -434,15 +464,17 @@ def _add_columns(
     columns: Sequence[Sequence[Value]] | None,
     container: Callable[[int], graphviz.Digraph],
     rankdir: str,
-) -> None:
+) -> tuple[tuple[str, ...], ...]:
     """A column per list in `columns`: its nodes in one rank, one under the other (left to right with
-    rankdir="TB"), in the given order as far as dot keeps it (inside a group's box it may swap nodes
-    that are tied to the same neighbours; the explorer page puts those back in order)."""
+    rankdir="TB"), in the given order. Returns each column's node ids in that order: rendering checks
+    that dot kept it (`_keep_columns`; the explorer page puts its columns in order itself)."""
     index = {v: i for i, v in enumerate(order)}
+    drawn = []
     for column in columns or ():
         members = [index[v] for v in column if v in index]
         if len(members) < 2:
             continue
+        drawn.append(tuple(f"v{i}" for i in members))
         hosts = {id(container(i)) for i in members}
         host = container(members[0]) if len(hosts) == 1 else g
         with host.subgraph() as c:
@@ -452,6 +484,7 @@ def _add_columns(
             ordered = members[::-1] if rankdir == "LR" else members
             for u, w in zip(ordered, ordered[1:]):
                 c.edge(f"v{u}", f"v{w}", style="invis")
+    return tuple(drawn)
 
 
 # ---------------------------------------------------------------- step 6: the caption
@@ -583,7 +616,7 @@ def draw(
     marked = _highlight(root, highlight, index, path_limit)
     g = _new_graph(rankdir, len(order))
     container, boxes = _add_groups(g, order, groups)
-    _add_columns(g, order, columns, container, rankdir)
+    g.columns = _add_columns(g, order, columns, container, rankdir)
     _add_nodes(g, order, names, numbers, tooltip, marked, fmt if edge_labels else None, container)
     for box in boxes:
         g.subgraph(box)

@@ -15,11 +15,12 @@ import random
 import sys
 from pathlib import Path
 
+import graphviz
 import numpy as np
 import pytest
 
 import nn
-from autograd import StaleGraphError, Value, numerical_grad, topological_order
+from autograd import StaleGraphError, Value, draw, numerical_grad, topological_order
 from autograd.fused import rmsnorm, softmax
 from nn import gpt_matrix
 from nn.gpt import GPT, train
@@ -473,6 +474,31 @@ def test_the_tiny_graphs_layout_is_a_row_of_blocks_per_position():
     assert [f"ℓ_{t},{c}" for t in (1, 2) for c in range(1, 5)] in by_label
     assert sorted(v.label for c in columns for v in c) == sorted(v.label for v in nodes if v is not J)
     assert all(len({groups[v] for v in c}) == 1 for c in columns)  # a column never leaves its block
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_the_drawn_graph_keeps_each_column_in_index_order(rankdir):
+    # dot's second crossing minimization reordered columns inside a block (e₁,₂ e₁,₃ e₁,₄ e₁,₁; q, k, v
+    # interleaved): where it would, the render turns it off. Positions as dot lays the graph out.
+    from nn.gpt_draw import TINY_DOCUMENT, graph, tiny_gpt
+
+    model = tiny_gpt()
+    g = graph(model, model.tokens(TINY_DOCUMENT), rankdir=rankdir)
+    assert len(g.columns) == 27 and "remincross" not in g.graph_attr
+    laid = json.loads(g.pipe(format="json"))
+    at = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in laid["objects"] if "pos" in o}
+    label = {o["name"]: o["tooltip"].split(":")[0] for o in laid["objects"] if "pos" in o}
+    for column in g.columns:  # top to bottom (LR), or left to right (TB)
+        place = [at[n][0] if rankdir == "TB" else -at[n][1] for n in column]
+        assert place == sorted(place) and len(set(place)) == len(place), [label[n] for n in column]
+    drawn = {label[c[0]]: [label[n] for n in c] for c in g.columns}
+    assert drawn["e_1,1"] == ["e_1,1", "e_1,2", "e_1,3", "e_1,4"]
+    assert drawn["q_2,1^(1)"] == [f"{b}_2,{i}^(1)" for b in "qkv" for i in range(1, 5)]
+    # a graph dot already lays out in order keeps dot's whole layout: Jordan's 2-2-2
+    net = nn.example("2-2-2")
+    J = nn.mse([net.trace(nn.EXAMPLE_DATA["2-2-2"][0]).output], [nn.EXAMPLE_DATA["2-2-2"][1]])
+    g = draw(J, rankdir=rankdir, **nn.layout(J))
+    assert len(g.columns) == 3 and g.pipe(format="json") == graphviz.Digraph.pipe(g, format="json")
 
 
 def test_the_layout_of_a_fused_graph_with_heads_and_layers():
