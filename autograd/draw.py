@@ -94,7 +94,7 @@ def full(x: float) -> str:
 # A math name: one letter (x, θ, ℓ; an accent such as x̂'s may follow it, and a prime), then optionally
 # _ and digits or commas (the subscript), then optionally ^( digits, dots or commas ) (the superscript):
 # x, x_1, w_2,1^(1), θ', a_2^(3), α_2,1^(1.1) (a GPT's layer 1, head 1). Anything else is shown as it is
-# written: snake_case words (hidden_layer_1_out, attn_1,2^(1)) are never split.
+# written: snake_case words (hidden_layer_1_out, out_1,2^(1)) are never split.
 _MATH_NAME = re.compile(
     r"(?P<base>[^\W\d_][\u0300-\u036f]*['′]?)(?:_(?P<sub>[0-9]+(?:,[0-9]+)*))?(?:\^\((?P<sup>[0-9]+(?:[.,][0-9]+)*)\))?"
 )

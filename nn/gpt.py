@@ -12,8 +12,8 @@ each position t of a document (at most block_size of them):
         s_t,u = q_t · k_u  for u ≤ t              (causal: only the positions so far)
         α_t,u = softmax_u(s_t,u / √d)
         o_t   = Σ_u α_t,u v_u
-      x   = x + Wo o                              residual
-      x̂   = rmsnorm(x);  z = W1 x̂ (4·n_embd);  h = relu(z);  x = x + W2 h
+      a   = Wo o;  x = x + a                      attention's output, the residual
+      x̂   = rmsnorm(x);  z = W1 x̂ (4·n_embd);  h = relu(z);  m = W2 h;  x = x + m
     ℓ_t   = Wlm x                                 logits over the vocabulary (no final norm)
     J     = −1/n Σ_t ln softmax(ℓ_t)[c_{t+1}]     mean over the n positions
 
@@ -34,8 +34,10 @@ Labels (1-based indices: position t, channel i, token row c = id + 1; layer l; h
 e_t,i · x_t,i^(m) the residual stream (m = 0 after the embedding's norm, 2l − 1 after layer l's
 attention, 2l after its MLP) · x̂_t,i^(m) = rmsnorm(x^(m)) · q_t,i^(l), k_t,i^(l), v_t,i^(l) ·
 s_t,u^(l.h) (elementary: already divided by √d) · α_t,u^(l.h) · o_t,i^(l) (the heads concatenated) ·
-attn_t,i^(l) = Wo o · z_t,j^(l), h_t,j^(l) (the MLP's hidden layer) · mlp_t,i^(l) = W2 h ·
-ℓ_t,c · J. Parameters: Wte_c,i, Wpe_t,i, Wlm_c,i, Wq_i,j^(l), Wk, Wv, Wo, W1, W2.
+a_t,i^(l) = Wo o (attention's output, added to the residual) · z_t,j^(l), h_t,j^(l) (the MLP's hidden
+layer) · m_t,i^(l) = W2 h (the MLP's output, added to the residual) · ℓ_t,c · J. Each is a math name
+(one letter, indices), pretty-printed when drawn: a₂₁⁽¹⁾. Parameters: Wte_c,i, Wpe_t,i, Wlm_c,i,
+Wq_i,j^(l), Wk, Wv, Wo, W1, W2.
 
 What it is not: microgpt's code (all of this is written here, from the architecture), nor fast at
 scale: a step on one document takes milliseconds. The same transformer as NumPy matrices, with
@@ -319,14 +321,14 @@ class GPT(Module):
                 build.group(f"{where} · head {h + 1}", [*q[hs], *k[hs], *v[hs], *s, *a, *o_h])
                 alphas[l][h].append(a)
                 o.extend(o_h)
-            y = build.linear(o, w[f"layer{l}.attn_wo"], lab("attn", t, l + 1))
+            y = build.linear(o, w[f"layer{l}.attn_wo"], lab("a", t, l + 1))
             x = build.add(y, x_residual, lab("x", t, 2 * l + 1))
             build.group(f"{where} · attention", [*xh, *y, *x])
             x_residual = x
             xh = build.norm(x, lab("x̂", t, 2 * l + 1))
             z = build.linear(xh, w[f"layer{l}.mlp_fc1"], lab("z", t, l + 1))
             hidden = build.relu(z, lab("h", t, l + 1))
-            y = build.linear(hidden, w[f"layer{l}.mlp_fc2"], lab("mlp", t, l + 1))
+            y = build.linear(hidden, w[f"layer{l}.mlp_fc2"], lab("m", t, l + 1))
             x = build.add(y, x_residual, lab("x", t, 2 * l + 2))
             build.group(f"{where} · MLP", [*xh, *z, *hidden, *y, *x])
         logits = build.linear(x, self.weights["lm_head"], lab("ℓ", t, None))

@@ -3,7 +3,7 @@
 What it is: `tiny_gpt()` is the smallest GPT worth drawing — a vocabulary of 4 tokens (3 characters
 and BOS), n_embd 4, one head, one layer, block_size 2 — and `graph(model, tokens)` draws its graph
 after one backward pass, the weights folded into their nodes (mode "folded") so that what is left
-is the activations: e, x, x̂, q, k, v, s, α, o, attn, z, h, mlp, ℓ and J. `explore_page(model,
+is the activations: e, x, x̂, q, k, v, s, α, o, a, z, h, m, ℓ and J. `explore_page(model,
 tokens)` is the same graph on the explorer page (`autograd.explore`), to step through backward.
 
 Both are laid out by `layout(root)`, read from nn.gpt's labels: one row of blocks per position —
@@ -53,8 +53,8 @@ def tiny_gpt(seed: int = 0) -> GPT:
 
 # nn.gpt's labels: e_t,i · x_t,i^(m) · x̂_t,i^(m) · q_t,i^(l) … · s_t,u^(l.h), α_t,u^(l.h) · ℓ_t,c
 _LABEL = re.compile(r"(?P<base>[^_]+)_(?P<t>[0-9]+),(?P<i>[0-9]+)(?:\^\((?P<l>[0-9]+)(?:\.(?P<h>[0-9]+))?\))?")
-_ATTENTION = ("q", "k", "v", "s", "α", "o", "attn")
-_MLP = ("z", "h", "mlp")
+_ATTENTION = ("q", "k", "v", "s", "α", "o", "a")  # a = Wo o, attention's output
+_MLP = ("z", "h", "m")  # m = W2 h, the MLP's output
 _COLUMN = {"q": "qkv", "k": "qkv", "v": "qkv"}  # q, k and v side by side: one column per position
 
 
@@ -83,8 +83,8 @@ def layout(root: Value) -> dict:
     a GPT's graph (built by nn.gpt, whose labels it reads) as one row of blocks per position.
 
     Position t's blocks: "position t · embedding" (e, x^(0)), "position t · attention head" (x̂, q, k,
-    v, s, α, o, attn and the residual x after it; "layer l attention, H heads" when there are more
-    layers or heads), "position t · MLP" (x̂, z, h, mlp, x); then one box, "logits and loss", for
+    v, s, α, o, a and the residual x after it; "layer l attention, H heads" when there are more
+    layers or heads), "position t · MLP" (x̂, z, h, m, x); then one box, "logits and loss", for
     every position's ℓ and J. In a block, each kind of node is one column (q, k and v one column
     together), in index order. A node with no label of nn.gpt's (a weight, in mode "fused") joins
     the block of the node that uses it. Empty when no node carries such a label (not a GPT's graph).
@@ -92,7 +92,7 @@ def layout(root: Value) -> dict:
     order = topological_order(root)
     parsed = {v: _LABEL.fullmatch(v.label) if isinstance(v.label, str) else None for v in order}
     heads = {m["h"] for m in parsed.values() if m and m["h"]}
-    layers = {m["l"] for m in parsed.values() if m and m["base"] == "attn"}
+    layers = {m["l"] for m in parsed.values() if m and m["base"] == "a"}
     block_of: dict[Value, tuple | None] = {}
     columns: dict[tuple, list] = {}
     for v, m in parsed.items():

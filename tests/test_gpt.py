@@ -21,6 +21,7 @@ import pytest
 
 import nn
 from autograd import StaleGraphError, Value, draw, numerical_grad, topological_order
+from autograd.draw import pretty_label
 from autograd.fused import rmsnorm, softmax
 from nn import gpt_matrix
 from nn.gpt import GPT, train
@@ -147,8 +148,12 @@ def test_the_fused_graph_is_one_node_per_named_quantity():
     # q, k, v, Wo, fc1 (4d), fc2, lm_head (27), q·k per head and pair, Σαv per channel
     assert ops["Σwx"] == n * (4 * d + 4 * d + d + 27) + H * sum(range(1, n + 1)) + n * d
     assert ops["+"] == 3 * d * n and ops["relu"] == 4 * d * n  # embedding and two residuals
-    labels = {v.label.split("_")[0] for v in nodes if v.label}
-    assert {"e", "x", "x̂", "q", "k", "v", "s", "α", "o", "attn", "z", "h", "mlp", "ℓ", "J"} <= labels
+    computed = [v for v in nodes if v.parents]
+    labels = {v.label.split("_")[0] for v in computed}
+    assert {"e", "x", "x̂", "q", "k", "v", "s", "α", "o", "a", "z", "h", "m", "ℓ", "J"} == labels
+    # each a math name (one letter, indices), which draw and the explorer page pretty-print: a₂₁⁽¹⁾
+    assert all(pretty_label(v.label) != v.label for v in computed if v is not J)
+    assert pretty_label("a_2,1^(1)") == "a₂₁⁽¹⁾" and pretty_label("m_1,4^(1)") == "m₁₄⁽¹⁾"
     alpha = next(v for v in nodes if v.label == "α_3,2^(1.4)")  # position 3 attending to 2, head 4
     assert len(alpha.parents) == 3 and alpha.op.params["divisor"] == 2.0  # √(16/4)
 
@@ -456,8 +461,8 @@ def test_the_tiny_graphs_layout_is_a_row_of_blocks_per_position():
         members.setdefault(block, set()).add(v.label.split("_")[0])
     assert members == {
         **{f"position {t} · embedding": {"e", "x"} for t in (1, 2)},
-        **{f"position {t} · attention head": {"x̂", "q", "k", "v", "s", "α", "o", "attn", "x"} for t in (1, 2)},
-        **{f"position {t} · MLP": {"x̂", "z", "h", "mlp", "x"} for t in (1, 2)},
+        **{f"position {t} · attention head": {"x̂", "q", "k", "v", "s", "α", "o", "a", "x"} for t in (1, 2)},
+        **{f"position {t} · MLP": {"x̂", "z", "h", "m", "x"} for t in (1, 2)},
         "logits and loss": {"ℓ", "J"},
     }
     for v, block in groups.items():  # each position's nodes in its own row (x^(0) embeds, x^(1) ends attention)
