@@ -183,15 +183,17 @@ def token_names(model: GPT, tokens: Sequence[int]) -> list[str]:
 
 def attention_map(model: GPT, tokens: Sequence[int]):
     """A matplotlib Figure: one heatmap per layer and head, α_t,u with t (the query's position) down
-    and u (the key's) across, the masked future blank. Needs matplotlib (no pyplot: no GUI backend)."""
+    and u (the key's) across, the masked future blank. The panels share their axes: the tokens are
+    written once down the left (⟨BOS⟩ clear of the panel before) and once along the bottom (⟨BOS⟩
+    turned upright, clear of its neighbour). Needs matplotlib (no pyplot: no GUI backend)."""
     import numpy as np
     from matplotlib.figure import Figure
 
     A = np.array(model.attention(tokens))  # layer × head × n × n
     n = A.shape[-1]
     names = token_names(model, tokens[:n])
-    fig = Figure(figsize=(2.2 * model.n_head + 1.2, 2.2 * model.n_layer + 0.9), dpi=110)
-    axes = fig.subplots(model.n_layer, model.n_head, squeeze=False)
+    fig = Figure(figsize=(1.9 * model.n_head + 1.6, 1.9 * model.n_layer + 1.2), dpi=110, layout="constrained")
+    axes = fig.subplots(model.n_layer, model.n_head, squeeze=False, sharex=True, sharey=True)
     mask = np.triu(np.ones((n, n), dtype=bool), k=1)
     for l in range(model.n_layer):
         for h in range(model.n_head):
@@ -199,10 +201,12 @@ def attention_map(model: GPT, tokens: Sequence[int]):
             im = ax.imshow(np.ma.masked_array(A[l, h], mask), vmin=0.0, vmax=1.0, cmap="viridis")
             ax.set_title(f"layer {l + 1}, head {h + 1}", fontsize=9)
             ax.set_xticks(range(n), names, fontsize=8)
+            for label in ax.get_xticklabels():  # ⟨BOS⟩ upright would run into the next token's label
+                label.set_rotation(90 if label.get_text() == "⟨BOS⟩" else 0)
             ax.set_yticks(range(n), names, fontsize=8)
-            if h == 0:
-                ax.set_ylabel("query position t", fontsize=8)
-            ax.set_xlabel("key position u", fontsize=8)
+            ax.tick_params(labelleft=h == 0, labelbottom=l == model.n_layer - 1)
+    fig.supylabel("query position t", fontsize=8)
+    fig.supxlabel("key position u", fontsize=8)
     doc = "".join(c for c in names if c != "⟨BOS⟩")
     fig.suptitle(f"attention weights α_t,u on {doc!r} (each row sums to 1; the future is masked)", fontsize=10)
     fig.colorbar(im, ax=axes, shrink=0.8, label="α")

@@ -556,6 +556,37 @@ def test_the_attention_map_is_a_png(tmp_path):
     assert A.shape == (1, 2, 5, 5) and np.allclose(A.sum(axis=-1), 1.0) and not np.any(np.triu(A, k=1))
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_the_attention_maps_labels_overlap_nothing(layers):
+    # ⟨BOS⟩ on the y axis of heads 2–4 ran into the panel before; on 'isabella', the x axis's ⟨BOS⟩
+    # ran into 'i'. The tokens are written once per row and column of panels, ⟨BOS⟩ upright below.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from nn.gpt_draw import attention_map
+
+    model = GPT.from_documents(DOCS, n_embd=8, n_head=4, n_layer=layers, block_size=16)
+    fig = attention_map(model, model.tokens("isabella"))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == 4 * layers
+    shown = [
+        (lab.get_text(), lab.get_window_extent(r), ax)
+        for ax in panels
+        for lab in ax.get_xticklabels() + ax.get_yticklabels()
+        if lab.get_visible()
+    ]
+    # down the left of the first column, along the bottom of the last row: the 9 tokens each
+    assert len(shown) == 9 * layers + 9 * 4
+    assert [t for t, _, ax in shown if ax is panels[0]][-9:] == ["⟨BOS⟩", *"isabella"]
+    for k, (text, box, _) in enumerate(shown):
+        for other_text, other, _ in shown[k + 1 :]:
+            assert not box.overlaps(other), (text, other_text)
+        for ax in panels:
+            assert not box.overlaps(ax.get_window_extent(r)), (text, ax.get_title())
+
+
 def test_the_matrix_twin_imports_nothing_from_the_engine():
     from test_layers import imports
 
