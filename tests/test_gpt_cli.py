@@ -132,7 +132,9 @@ def test_explore_writes_the_tiny_gpts_page_from_the_shell(tmp_path):
     k = int(link[2])
     first = [nodes[child]["label"] for child, _ in data["steps"]]
     assert first[k].startswith("o_") and not any(label.startswith("o_") for label in first[:k])
-    assert f"At step {k + 1} the backward pass reaches an attention head's output o" in out
+    # the page counts the steps done: the link opens at "step k of 565", and → takes step k + 1, out of o
+    assert f"Step {k + 1} of 565 is the backward pass's first out of an attention head's output o" in out
+    assert f'this link opens just before it, at "step {k} of 565": press → for step {k + 1}' in out
 
 
 def test_explore_is_an_alternative_to_draw_check_and_training(capsys):

@@ -98,6 +98,8 @@ def test_the_printed_link_opens_at_the_attention_heads_backward(tab, tmp_path, c
     labels = [v.label for v in order]
     tab.open(path, f"mode=backward&step={k}")
     assert tab.js("() => chainrule.position()")["step"] == k
+    # what the command says: it opens just before step k + 1, which the page writes "step k of 565"
+    assert k == 192 and tab.js("() => document.getElementById('cr-count').textContent") == "step 192 of 565"
     shown = tab.js(SHOWN)
     o2 = [i for i, label in enumerate(labels) if label.startswith("o_2,")]
     alpha = [i for i, label in enumerate(labels) if label.startswith("α_2,")]

@@ -120,8 +120,9 @@ def _explore(args: argparse.Namespace) -> int:
     )
     say_written([path])
     print(
-        f"open it in a browser. At step {start + 1} the backward pass reaches an attention head's output o "
-        f"(then o → α and v; α → s; s → q and k); this link opens there:"
+        f"open it in a browser. Step {start + 1} of {page.steps} is the backward pass's first out of an attention "
+        f"head's output o (then o → α and v; α → s; s → q and k); this link opens just before it, at "
+        f'"step {start} of {page.steps}": press → for step {start + 1}'
     )
     print(f"  {path.resolve().as_uri()}#mode=backward&step={start}")
     return 0
