@@ -14,6 +14,7 @@ import pytest
 
 import nn
 from nn.cli import main
+from nn.cli.gpt import EMPTY_SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,8 +33,8 @@ def test_training_from_the_shell_prints_losses_and_names_and_saves_the_model(tmp
     assert [int(k) for k, _ in steps] == list(range(1, 13))  # 12 steps: a line each (every max(1, 12 // 20))
     assert abs(float(steps[0][1]) - math.log(27)) < 0.3  # an untrained model: about ln 27
     assert "trained in" in out and "ms per step" in out
-    samples = [line.split(": ", 1)[1] if ": " in line else "" for line in out.splitlines() if "  sample " in line]
-    assert len(samples) == 4 and all(set(s) <= set("abcdefghijklmnopqrstuvwxyz") for s in samples)
+    samples = [line.split(": ", 1)[1] for line in out.splitlines() if "  sample " in line]
+    assert len(samples) == 4 and all(s == EMPTY_SAMPLE or re.fullmatch("[a-z]+", s) for s in samples)
     model = nn.load(tmp_path / "gpt.json")
     assert isinstance(model, nn.GPT) and model.n_embd == 8 and model.n_head == 2
     assert (tmp_path / "gpt-attention.png").read_bytes()[:4] == b"\x89PNG"
@@ -42,6 +43,18 @@ def test_training_from_the_shell_prints_losses_and_names_and_saves_the_model(tmp
         main(["gpt", "--load", str(tmp_path / "gpt.json"), "--samples", "4", "--seed", "3", "--out", str(tmp_path)])
         == 0
     )
+
+
+def test_an_empty_sample_says_what_it_is(tmp_path, capsys):
+    # after 50 steps, the 4th of the 20 names the model samples at seed 0 is empty: it drew BOS first
+    assert main(["gpt", "--steps", "50", "--out", str(tmp_path), "--no-progress"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  sample ")]
+    assert nn.load(tmp_path / "gpt.json").generate(20, 0.5, 0)[3] == ""
+    assert (
+        len(lines) == 20
+        and lines[3] == "  sample  4: (empty: the model ended the name at once, BOS as its first character)"
+    )
+    assert all(re.fullmatch(r"  sample +\d+: [a-z]+", line) for k, line in enumerate(lines) if k != 3)
 
 
 def test_own_documents_and_help_states_the_default_steps_and_time(tmp_path, capsys):

@@ -24,6 +24,7 @@ __all__ = ["add_parser", "check_model", "DEFAULT_STEPS"]
 DEFAULT_STEPS = 1000
 SECONDS_PER_STEP = 0.012  # measured: `chainrule gpt`, 1,000 steps in 12.0 s on the 2-core development machine
 MAX_STEPS = 1_000_000
+EMPTY_SAMPLE = "(empty: the model ended the name at once, BOS as its first character)"
 
 
 def _documents(args: argparse.Namespace) -> tuple[list[str], str]:
@@ -182,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
     say_written([save_attention_map(model, tokens, out / "gpt-attention.png")])
     say(f"{args.samples} samples at temperature {args.temperature:g} (seed {args.seed}):")
     for k, name in enumerate(model.generate(args.samples, args.temperature, args.seed), start=1):
-        say(f"  sample {k:2d}: {name}")
+        say(f"  sample {k:2d}: {name or EMPTY_SAMPLE}")
     return 0
 
 
