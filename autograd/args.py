@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable
 from numbers import Integral, Real
 
-__all__ = ["integer", "real", "probability", "flag", "choice", "sequence", "text", "describe"]
+__all__ = ["integer", "real", "probability", "flag", "choice", "sequence", "text", "describe", "counted"]
 
 
 def describe(x: object, width: int = 60) -> str:
@@ -31,6 +31,12 @@ def describe(x: object, width: int = 60) -> str:
     if len(r) > width:
         r = r[: width - 1] + "…"
     return f"{type(x).__name__}: {r}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` and the noun, plural unless n is 1, for messages: "1 output", "3 outputs", "0 outputs";
+    `plural` when it is not the noun + s ("1 entry", "2 entries")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
 def _bound_words(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:

@@ -33,7 +33,7 @@ import math
 from collections.abc import Iterable, Sequence
 from operator import mul as _mul  # on floats exactly float.__mul__, and twice as fast through map()
 
-from .args import integer, real, sequence
+from .args import counted, integer, real, sequence
 from .guards import first_moved
 from .numerics import exp_or_inf, sigmoids, softplus
 from .ops import KINDS, SIGMOID, Op
@@ -214,7 +214,7 @@ def _batch(where: str, a: Sequence[Value], y: Sequence[float], m: int) -> tuple[
     a = tuple(a)
     m = integer(m, where, "m (the number of samples)")
     if len(a) != len(y):
-        raise ValueError(f"{where}: {len(a)} outputs but {len(y)} targets")
+        raise ValueError(f"{where}: {counted(len(a), 'output')} but {counted(len(y), 'target')}")
     if not a:
         raise ValueError(f"{where}: no outputs (a batch needs at least one sample with one output)")
     if len(a) % m:
@@ -614,5 +614,5 @@ def _labels(labels, n: int, where: str) -> list:
         return [None] * n
     labels = sequence(labels, where, "labels", of=(str, type(None)))
     if len(labels) != n:
-        raise ValueError(f"{where}: {len(labels)} labels for {n} outputs")
+        raise ValueError(f"{where}: {counted(len(labels), 'label')} for {counted(n, 'output')}")
     return labels

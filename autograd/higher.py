@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .args import integer, real, sequence
+from .args import counted, integer, real, sequence
 from .fused import total
 from .graph import backward_walk, topological_order
 from .ops import CustomOp, Rule
@@ -277,7 +277,8 @@ def hvp(root: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[float]
     inputs = _check_inputs("hvp", root, inputs)
     v = sequence(v, "hvp", "v")
     if len(v) != len(inputs):
-        raise ValueError(f"hvp: v has {len(v)} entries but there are {len(inputs)} inputs")
+        have = counted(len(v), "entry", "entries")
+        raise ValueError(f"hvp: v has {have} but there are {counted(len(inputs), 'input')}")
     v = [real(t, "hvp", f"v[{i}]") for i, t in enumerate(v)]
     gradient = grad(root, inputs, create_graph=True, allow_unused=True)
     # g·v = Σᵢ gᵢvᵢ as one Σ node (entries with vᵢ = 0 left out)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd import Value, fused
-from autograd.args import choice, flag, integer, real, sequence
+from autograd.args import choice, counted, flag, integer, real, sequence
 from autograd.fused import CLIP
 
 __all__ = [
@@ -86,8 +86,9 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
     if len(targets) != m:
         hint = ""
         if flat and len(targets) == 1 and _is_seq(targets[0]) and len(targets[0]) == m:
-            hint = f" (a flat list of outputs is one output per sample; for one sample of {m} outputs pass [outputs])"
-        raise ValueError(f"{loss}: {m} samples of outputs but {len(targets)} targets{hint}")
+            one = counted(m, "output")
+            hint = f" (a flat list of outputs is one output per sample; for one sample of {one} pass [outputs])"
+        raise ValueError(f"{loss}: {counted(m, 'sample')} of outputs but {counted(len(targets), 'target')}{hint}")
     if not k:
         raise ValueError(f"{loss}: sample 0 has no outputs (each sample needs at least one)")
     flat_a: list[Value] = []
@@ -96,11 +97,11 @@ def _batch(outputs: Outputs, targets: Targets, loss: str) -> tuple[list[Value], 
         if type(row) is not list and not _is_seq(row):
             raise ValueError(f"{loss}: sample {i} of the outputs is a {type(row).__name__}, not a list of outputs")
         if len(row) != k:
-            raise ValueError(f"{loss}: sample {i} has {len(row)} outputs, sample 0 has {k}")
+            raise ValueError(f"{loss}: sample {i} has {counted(len(row), 'output')}, sample 0 has {k}")
         if not _is_seq(y):
             y = (y,)  # a flat list of numbers: one target per sample
         if len(y) != k:
-            raise ValueError(f"{loss}: sample {i} has {k} outputs but {len(y)} targets")
+            raise ValueError(f"{loss}: sample {i} has {counted(k, 'output')} but {counted(len(y), 'target')}")
         flat_a.extend(a if isinstance(a, Value) else _output(a, loss) for a in row)
         flat_y.extend(_number(t, loss) for t in y)
     return flat_a, flat_y, m, k

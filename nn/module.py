@@ -19,7 +19,7 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 from autograd import Value, weighted_sum_of_constants, weighted_sums
-from autograd.args import flag, integer, real
+from autograd.args import counted, flag, integer, real
 
 from .init import debug_matrix, uniform_matrix
 
@@ -58,30 +58,35 @@ def _check_budget(count: int, max_parameters: object, what: str, where: str) -> 
 _NOT_SAMPLES = (str, bytes, dict, set, frozenset)
 
 
-def _as_constants(x: Sequence[float], n: int) -> list[float]:
+def _as_constants(x: Sequence[float], n: int, where: str = "MLP") -> list[float]:
     """One sample as a list of n floats that stay out of the graph (see `MLP.__call__`)."""
     if isinstance(x, _NOT_SAMPLES) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
-        raise TypeError(f"a sample must be a sequence of {n} numbers, got {type(x).__name__}")
+        raise TypeError(f"{where}: a sample must be a sequence of {counted(n, 'number')}, got {type(x).__name__}")
     if len(x) != n:
-        raise ValueError(f"expected {n} inputs, got {len(x)}")
+        raise ValueError(f"{where}: expected {counted(n, 'input')}, got {len(x)}")
     # np.float64 and ints are converted; a Value is refused (constants stay out of the graph)
     return [v if type(v) is float else real(v, "MLP(x, constant_inputs=True)", f"x[{i}]", finite=False)
             for i, v in enumerate(x)]  # fmt: skip
 
 
-def _as_values(x: Sequence[Value | float], n: int) -> list[Value]:
+def _as_values(x: Sequence[Value | float], n: int, where: str = "MLP") -> list[Value]:
     """One sample as a list of n Values (numbers become constant leaves)."""
     if isinstance(x, _NOT_SAMPLES) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
-        raise TypeError(f"a sample must be a sequence of {n} numbers (a list, tuple or array), got {type(x).__name__}")
+        raise TypeError(
+            f"{where}: a sample must be a sequence of {counted(n, 'number')} (a list, tuple or array), "
+            f"got {type(x).__name__}"
+        )
     if len(x) != n:
-        raise ValueError(f"expected {n} inputs, got {len(x)} (a sample has as many numbers as the first layer)")
+        raise ValueError(
+            f"{where}: expected {counted(n, 'input')}, got {len(x)} (a sample has as many numbers as the first layer)"
+        )
     try:
         return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
     except TypeError:
         for i, xi in enumerate(x):
             if not isinstance(xi, (Value, Real)) or isinstance(xi, bool):
                 raise TypeError(
-                    f"a sample must hold numbers, but its entry {i} is {type(xi).__name__}: {xi!r:.60}"
+                    f"{where}: a sample must hold numbers, but its entry {i} is {type(xi).__name__}: {xi!r:.60}"
                 ) from None
         raise
 
@@ -162,11 +167,11 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> tuple[Value, Value]:
         """(z, a) for one sample `x` of `nin` Values (or numbers)."""
-        return self._forward(_as_values(x, self.nin))
+        return self._forward(_as_values(x, self.nin, "Neuron"))
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """a = g(b + Σᵢ wᵢxᵢ) for one sample."""
-        return self._forward(_as_values(x, self.nin))[1]
+        return self._forward(_as_values(x, self.nin, "Neuron"))[1]
 
     def _forward(self, xs: list[Value]) -> tuple[Value, Value]:
         # xs: exactly nin Values, checked by the caller (a layer builds its fused z's together: Layer._pairs)
@@ -211,7 +216,7 @@ class Neuron(Module):
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"
         fused = "" if self.fused else ", elementary"
-        return f"Neuron({self.nin} inputs, {self.activation}{bias}{fused})"
+        return f"Neuron({counted(self.nin, 'input')}, {self.activation}{bias}{fused})"
 
 
 class Layer(Module):
@@ -265,7 +270,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """The activations of the layer's neurons for one sample."""
-        return self._call(_as_values(x, self.nin))
+        return self._call(_as_values(x, self.nin, "Layer"))
 
     def _call(self, xs: list[Value]) -> list[Value]:
         return self._pairs(xs)[1]
@@ -290,7 +295,7 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Value | float]) -> tuple[list[Value], list[Value]]:
         """(z's, a's) of the layer's neurons for one sample."""
-        return self._pairs(_as_values(x, self.nin))
+        return self._pairs(_as_values(x, self.nin, "Layer"))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from autograd import Value, collector
-from autograd.args import choice, flag, integer, real
+from autograd.args import choice, counted, flag, integer, real
 
 from .losses import LOSSES, get_loss, l2
 from .module import _NOT_SAMPLES, MLP
@@ -75,7 +75,10 @@ def targets_for(y: Sequence, k: int, loss: str | Callable, where: str = "targets
     for i, t in enumerate(y):
         if hasattr(t, "__len__") and not isinstance(t, (str, bytes)):
             if len(t) != k:
-                raise ValueError(f"{where}: target {i} has {len(t)} entries, the network has {k} outputs")
+                raise ValueError(
+                    f"{where}: target {i} has {counted(len(t), 'entry', 'entries')}, "
+                    f"the network has {counted(k, 'output')}"
+                )
             rows.append([_label(v, where, i) for v in t])
         elif k == 1:
             rows.append([_label(t, where, i)])
@@ -119,10 +122,11 @@ def _correct(output: Sequence[float], target: Sequence[float], rule: str) -> boo
     return (output[0] >= 0.5) == (target[0] == 1.0)
 
 
-def _sample(x: Sequence, i: int) -> list[Value | float]:
-    """Sample i as a list of finite Python floats (or Values), converted once rather than every epoch."""
+def _sample(x: Sequence, i: int, n: int) -> list[Value | float]:
+    """Sample i as a list of n finite Python floats (or Values), converted once rather than every epoch."""
     if isinstance(x, _NOT_SAMPLES) or not hasattr(x, "__len__"):
         raise TypeError(f"fit: X[{i}] (a sample) must be a sequence of numbers, got {type(x).__name__}")
+    _width(x, i, n, "fit")
     row = []
     for j, v in enumerate(x):
         if isinstance(v, Value):
@@ -130,6 +134,17 @@ def _sample(x: Sequence, i: int) -> list[Value | float]:
         else:  # np.float64 → float: the engine's fast path; NaN and ±inf refused, they would train on as NaN
             row.append(v if type(v) is float and v - v == 0.0 else real(v, "fit", f"X[{i}][{j}]"))
     return row
+
+
+def _width(x: Sequence, i: int, n: int, where: str) -> Sequence:
+    """Sample i of X, or a ValueError naming `where` when it does not hold the network's n inputs
+    (anything without a length goes on to the network, whose TypeError says what it is)."""
+    if hasattr(x, "__len__") and not isinstance(x, _NOT_SAMPLES) and len(x) != n:
+        raise ValueError(
+            f"{where}: X[{i}] has {counted(len(x), 'number')}, but the network takes {counted(n, 'input')} "
+            f"(a sample has as many numbers as the first layer)"
+        )
+    return x
 
 
 def _outputs(out: Value | list[Value]) -> list[float]:
@@ -170,7 +185,7 @@ def predict(model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
     """The model's outputs as floats, one row of K per sample of X (m × K, also for K = 1)."""
     _check_model(model, "predict")
     _check_samples(X, "predict")
-    return [_outputs(model(x)) for x in X]
+    return [_outputs(model(_width(x, i, model.nin, "predict"))) for i, x in enumerate(X)]
 
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence, loss: str = "mse") -> float | None:
@@ -187,7 +202,8 @@ def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence, loss: str = 
     rule = _rule(targets, loss)
     if rule is None:
         return None
-    return sum(_correct(o, t, rule) for o, t in zip(predict(model, X), targets)) / len(targets)
+    outputs = [_outputs(model(_width(x, i, model.nin, "accuracy"))) for i, x in enumerate(X)]
+    return sum(_correct(o, t, rule) for o, t in zip(outputs, targets)) / len(targets)
 
 
 def fit(
@@ -263,7 +279,7 @@ def fit(
         choice(loss, "fit", "loss", LOSSES)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "loss")
     loss_fn = get_loss(loss)
-    samples = [_sample(x, i) for i, x in enumerate(X)]
+    samples = [_sample(x, i, model.nin) for i, x in enumerate(X)]
     targets = targets_for(y, model.sizes[-1], loss_name, "fit")
     rule = _rule(targets, loss_name)
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)

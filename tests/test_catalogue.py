@@ -461,7 +461,7 @@ for name, make, error, match in [
         "mse: 1 output, 2 targets",
         lambda: nn.mse([[v]], [[1.0, 2.0]]),
         ValueError,
-        "mse: sample 0 has 1 outputs but 2 targets",
+        "mse: sample 0 has 1 output but 2 targets",
     ),
     (
         "mse: a string target",
@@ -498,7 +498,7 @@ for name, make, error, match in [
         "one sample of 2 outputs passed flat, targets as one row",
         lambda: nn.mse([v, v], [[1.0, 2.0]]),
         ValueError,
-        r"mse: 2 samples of outputs but 1 targets \(a flat list of outputs is one output per sample; "
+        r"mse: 2 samples of outputs but 1 target \(a flat list of outputs is one output per sample; "
         r".*pass \[outputs\]\)",
     ),
     ("mse: a string as targets", lambda: nn.mse([[v]], "1"), ValueError, "mse: targets must be a list .*got str"),
@@ -518,7 +518,7 @@ for name, make, error, match in [
         "mse: 2 samples, 1 target",
         lambda: nn.mse([[v], [v]], [[1.0]]),
         ValueError,
-        "mse: 2 samples of outputs but 1 targets",
+        "mse: 2 samples of outputs but 1 target",
     ),
     (
         "cross_entropy of 1.5",

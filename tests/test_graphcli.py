@@ -99,13 +99,23 @@ def test_sizes_biases_and_elementary_nodes(tmp_path):
     [
         (
             ["--example", "2-2-2", "--target", "1,1", "--highlight", "nope"],
-            "--highlight: no parameter called 'nope'; valid "
-            "names include: w_1,1^(1) (layers.0.neurons.0.w.0), w_1,2^(1) (layers.0.neurons.0.w.1)",
+            "--highlight: no parameter called 'nope'; the network's 8 parameters: w_1,1^(1) (layers.0.neurons.0.w.0), "
+            "w_1,2^(1) (layers.0.neurons.0.w.1), w_2,1^(1) (layers.0.neurons.1.w.0), w_2,2^(1) "
+            "(layers.0.neurons.1.w.1), w_1,1^(2) (layers.1.neurons.0.w.0), w_1,2^(2) (layers.1.neurons.0.w.1), "
+            "w_2,1^(2) (layers.1.neurons.1.w.0), w_2,2^(2) (layers.1.neurons.1.w.1)\n",
+        ),
+        (
+            ["--sizes", "4,8,3", "--highlight", "nope"],
+            "--highlight: no parameter called 'nope'; the network has 67 parameters: w_1,1^(1) "
+            "(layers.0.neurons.0.w.0), w_1,2^(1) (layers.0.neurons.0.w.1), w_1,3^(1) (layers.0.neurons.0.w.2), "
+            "w_1,4^(1) (layers.0.neurons.0.w.3), b_1^(1) (layers.0.neurons.0.b), w_2,1^(1) (layers.0.neurons.1.w.0), "
+            "… and 61 more, named alike (w_j,i^(l): to neuron j of layer l + 1 from neuron i of layer l; "
+            "b_j^(l) its bias)",
         ),
         (["--highlight", "w_1,1^(1)", "--no-backward"], "--highlight colours the paths to the loss J"),
         (["--no-backward"], "--no-backward draws a single output, but the network has 2"),
         (["--example", "2-2-2", "--sample", "1,2,3"], "--sample has 3 numbers but the network takes 2"),
-        (["--example", "2-2-2", "--target", "1"], "--target has 1 numbers but the network gives 2"),
+        (["--example", "2-2-2", "--target", "1"], "--target has 1 number but the network gives 2"),
         (["--sizes", "4,16,16,1", "--elementary"], "more than --max-nodes 200"),
         (
             ["--sizes", "3,4,4,2", "--target", "1,0", "--highlight", "w_1,1^(1)", "--path-limit", "4"],

@@ -637,7 +637,7 @@ def test_bad_input_errors_name_the_argument():
         grad(y * y, [x])
     with pytest.raises(ValueError, match=r"hessian: 3 inputs, more than max_inputs=2"):
         hessian(f + y, [x, y, x], max_inputs=2)
-    with pytest.raises(ValueError, match=r"hvp: v has 1 entries but there are 2 inputs"):
+    with pytest.raises(ValueError, match=r"hvp: v has 1 entry but there are 2 inputs"):
         hvp(f + y, [x, y], [1.0])
     with pytest.raises(TypeError, match=r"hvp: v\[1\] must be a finite real number, got str"):
         hvp(f + y, [x, y], [1.0, "2"])

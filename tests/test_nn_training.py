@@ -89,7 +89,7 @@ def test_shapes_are_checked():
     a = outs([[0.1, 0.2], [0.3, 0.4]])
     with pytest.raises(ValueError, match="mse: 2 samples of outputs but 3 targets"):
         nn.mse(a, [[0, 1], [1, 0], [0, 0]])
-    with pytest.raises(ValueError, match="mse: sample 1 has 2 outputs but 1 targets"):
+    with pytest.raises(ValueError, match="mse: sample 1 has 2 outputs but 1 target"):
         nn.mse(a, [[0, 1], [1]])
     with pytest.raises(TypeError, match="mse: targets must be a finite real number, got str"):
         nn.mse(a, [["a", 1], [1, 0]])
@@ -270,8 +270,20 @@ def test_fit_bad_input():
         nn.fit(model, X, y[:9])
     with pytest.raises(ValueError, match="fit: epochs must be an integer ≥ 1"):
         nn.fit(model, X, y, epochs=0)
-    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
-        nn.fit(model, [[1, 2, 3]], [1])
+    with pytest.raises(ValueError, match=r"^fit: X\[1\] has 3 numbers, but the network takes 2 inputs \(a sample"):
+        nn.fit(model, [[1, 2], [1, 2, 3]], [1, 0])
+    with pytest.raises(ValueError, match=r"^fit: X\[0\] has 1 number, but the network takes 2 inputs"):
+        nn.fit(model, [[1]], [1])
+    with pytest.raises(ValueError, match=r"^accuracy: X\[0\] has 3 numbers, but the network takes 2 inputs"):
+        nn.accuracy(model, [[1, 2, 3]], [1])
+    with pytest.raises(ValueError, match=r"^predict: X\[0\] has 3 numbers"):
+        nn.predict(model, [[1, 2, 3]])
+    with pytest.raises(ValueError, match=r"^MLP: expected 2 inputs, got 3 \(a sample"):
+        model([1, 2, 3])
+    with pytest.raises(ValueError, match=r"^Neuron: expected 1 input, got 2"):
+        nn.MLP(1, [1]).layers[0].neurons[0]([1, 2])
+    with pytest.raises(ValueError, match=r"^fit: target 0 has 2 entries, the network has 1 output$"):
+        nn.fit(model, [[1, 2]], [[0, 1]])
     with pytest.raises(ValueError, match="fit: label 0 is 5: with 3 outputs, labels are classes 0..2"):
         nn.fit(nn.MLP(2, [3]), X, y + 5)
     with pytest.raises(TypeError, match=r"fit: X\[1\]\[1\] must be a finite real number, got str: 'b'"):

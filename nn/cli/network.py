@@ -14,6 +14,7 @@ import re
 from typing import NamedTuple
 
 from autograd import Value
+from autograd.args import counted
 
 from ..examples import EXAMPLE_DATA, EXAMPLES, example
 from ..losses import mse
@@ -89,14 +90,23 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--path-limit", type=positive_int, default=16, help="most paths to highlight (default 16)")
 
 
+_LISTED = 24  # --highlight's error lists every parameter of a network this small (2-2-2: 8)
+
+
 def _find(mlp: MLP, wanted: str) -> Value:
     """A parameter by its label (w_1,1^(1)) or its `named_parameters()` name (layers.0.neurons.0.w.0)."""
     for name, p in mlp.named_parameters():
         if wanted in (name, p.label):
             return p
     names = [f"{p.label} ({n})" for n, p in mlp.named_parameters()]
-    shown = ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
-    raise ValueError(f"--highlight: no parameter called {wanted!r}; valid names include: {shown}")
+    if len(names) <= _LISTED:
+        shown = f"the network's {counted(len(names), 'parameter')}: {', '.join(names)}"
+    else:
+        shown = (
+            f"the network has {len(names):,} parameters: {', '.join(names[:6])}, … and {len(names) - 6:,} more, "
+            f"named alike (w_j,i^(l): to neuron j of layer l + 1 from neuron i of layer l; b_j^(l) its bias)"
+        )
+    raise ValueError(f"--highlight: no parameter called {wanted!r}; {shown}")
 
 
 def _finite(numbers: list[float], option: str) -> list[float]:
@@ -136,10 +146,12 @@ def network_from_args(args: argparse.Namespace) -> Network:
     if args.target is not None:
         target = _finite(args.target, "--target")
     if len(sample) != mlp.nin:
-        raise ValueError(f"--sample has {len(sample)} numbers but the network takes {mlp.nin} (its first layer size)")
+        raise ValueError(
+            f"--sample has {counted(len(sample), 'number')} but the network takes {mlp.nin} (its first layer size)"
+        )
     if len(target) != mlp.sizes[-1]:
         raise ValueError(
-            f"--target has {len(target)} numbers but the network gives {mlp.sizes[-1]} (its last layer size)"
+            f"--target has {counted(len(target), 'number')} but the network gives {mlp.sizes[-1]} (its last layer size)"
         )
     highlight = _find(mlp, args.highlight) if args.highlight else None
     out = mlp(sample)
