@@ -422,35 +422,32 @@ def train_scalar(
     say = log or (bar.write if bar is not None else print)
     history: list[Step] = []
     t0 = time.perf_counter()
-    try:
-        with collector.loop():  # the cyclic collector pauses while training (the graphs hold no cycles)
-            for epoch in range(1, epochs + 1):
-                if epoch > 1:
-                    rng.shuffle(order)
-                total, right = 0.0, 0
-                for number, start in enumerate(range(0, M, batch_size), start=1):
-                    batch = order[start : start + batch_size]
-                    J, outputs = _batch_cost(mlp, [samples[i] for i in batch], [targets[i] for i in batch], lam, M)
-                    check_cost(J, "train_scalar", epoch, number, batches, lr_f)  # FloatingPointError at NaN or ±inf
-                    optimizer.zero_grad()
-                    J.backward()
-                    optimizer.step()
-                    total += J.data * len(batch)
-                    for out, i in zip(outputs, batch):
-                        a = [v.data for v in out]
-                        right += max(range(CLASSES), key=a.__getitem__) == labels[i]
-                    if bar is not None:
-                        bar.update(1)
-                del J, outputs  # free the last batch's graph before the test pass
-                test_acc = float(np.mean(_engine_predict(mlp, test_samples) == data.y_test))
-                history.append(Step(epoch, total / M, right / M, test_acc))
+    # the cyclic collector pauses while training and collects once at the end; the bar closes even on an error
+    with collector.loop(), bar or contextlib.nullcontext():
+        for epoch in range(1, epochs + 1):
+            if epoch > 1:
+                rng.shuffle(order)
+            total, right = 0.0, 0
+            for number, start in enumerate(range(0, M, batch_size), start=1):
+                batch = order[start : start + batch_size]
+                J, outputs = _batch_cost(mlp, [samples[i] for i in batch], [targets[i] for i in batch], lam, M)
+                check_cost(J, "train_scalar", epoch, number, batches, lr_f)  # FloatingPointError at NaN or ±inf
+                optimizer.zero_grad()
+                J.backward()
+                optimizer.step()
+                total += J.data * len(batch)
+                for out, i in zip(outputs, batch):
+                    a = [v.data for v in out]
+                    right += max(range(CLASSES), key=a.__getitem__) == labels[i]
                 if bar is not None:
-                    bar.set_postfix(cost=f"{history[-1].cost:.4f}", test=f"{test_acc:.1%}")
-                if verbose:
-                    say(f"epoch {history[-1]}")
-    finally:
-        if bar is not None:
-            bar.close()
+                    bar.update(1)
+            del J, outputs  # free the last batch's graph before the test pass
+            test_acc = float(np.mean(_engine_predict(mlp, test_samples) == data.y_test))
+            history.append(Step(epoch, total / M, right / M, test_acc))
+            if bar is not None:
+                bar.set_postfix(cost=f"{history[-1].cost:.4f}", test=f"{test_acc:.1%}")
+            if verbose:
+                say(f"epoch {history[-1]}")
     seconds = time.perf_counter() - t0
     pred = _engine_predict(mlp, test_samples)
     train_acc = float(np.mean(_engine_predict(mlp, samples) == data.y_train))

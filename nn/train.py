@@ -10,6 +10,7 @@ What it is not: a framework. No callbacks, no early stopping: read the returned 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -299,36 +300,33 @@ def fit(
     if verbose:
         steps = "its step" if batches == 1 else "each of its steps"
         say(f"(each epoch's loss and accuracy are measured on its own forward passes, before {steps})")
-    try:
-        with collector.loop():  # the cyclic collector pauses while training and collects once at the end
-            for epoch in range(1, epochs + 1):
-                if batch_size is not None:
-                    rng.shuffle(order)
-                total_loss, right = 0.0, 0
-                for number, start in enumerate(range(0, m, size), start=1):
-                    batch = order[start : start + size]
-                    outputs = [model(samples[i]) for i in batch]
-                    J = loss_fn(outputs, [targets[i] for i in batch])
-                    if not isinstance(J, Value):
-                        raise TypeError(f"fit: the loss function returned {type(J).__name__}, not a Value")
-                    if lam:
-                        J = J + l2(model, lam, m)  # λ/(2M) with the training set's M: one λ, one J, whatever the batch
-                    check_cost(J, "fit", epoch, number, batches, optimizer.lr)
-                    optimizer.zero_grad()
-                    J.backward()
-                    optimizer.step()
-                    total_loss += J.data * len(batch)
-                    if rule is not None:
-                        right += sum(_correct(_outputs(o), targets[i], rule) for o, i in zip(outputs, batch))
-                acc = None if rule is None else right / m
-                record = Epoch(epoch, total_loss / m, acc)
-                history.append(record)
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{record.loss:.4f}", acc="-" if acc is None else f"{acc:.1%}")
-                if verbose:
-                    say(str(record))
-    finally:
-        if bar is not None:
-            bar.close()
+    # the cyclic collector pauses while training and collects once at the end; the bar closes even on an error
+    with collector.loop(), bar or contextlib.nullcontext():
+        for epoch in range(1, epochs + 1):
+            if batch_size is not None:
+                rng.shuffle(order)
+            total_loss, right = 0.0, 0
+            for number, start in enumerate(range(0, m, size), start=1):
+                batch = order[start : start + size]
+                outputs = [model(samples[i]) for i in batch]
+                J = loss_fn(outputs, [targets[i] for i in batch])
+                if not isinstance(J, Value):
+                    raise TypeError(f"fit: the loss function returned {type(J).__name__}, not a Value")
+                if lam:
+                    J = J + l2(model, lam, m)  # λ/(2M) with the training set's M: one λ, one J, whatever the batch
+                check_cost(J, "fit", epoch, number, batches, optimizer.lr)
+                optimizer.zero_grad()
+                J.backward()
+                optimizer.step()
+                total_loss += J.data * len(batch)
+                if rule is not None:
+                    right += sum(_correct(_outputs(o), targets[i], rule) for o, i in zip(outputs, batch))
+            acc = None if rule is None else right / m
+            record = Epoch(epoch, total_loss / m, acc)
+            history.append(record)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{record.loss:.4f}", acc="-" if acc is None else f"{acc:.1%}")
+            if verbose:
+                say(str(record))
     return history
