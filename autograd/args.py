@@ -48,6 +48,12 @@ def _bound_words(low: float | None, high: float | None, low_open: bool, high_ope
     return " and ".join(parts)
 
 
+def _wanted(low: float | None, high: float | None, low_open: bool, high_open: bool, finite: bool) -> str:
+    """What `real` expects, in words: "a finite real number ≥ 0 and < 1" (built only for an error)."""
+    bounds = _bound_words(low, high, low_open, high_open)
+    return ("a finite real number" if finite else "a real number") + (f" {bounds}" if bounds else "")
+
+
 def _number(bound: float) -> str:
     """A bound as the user would write it: integers in full (2**32 − 1 is 4294967295, not 4.29497e+09)."""
     return str(bound) if isinstance(bound, int) else f"{bound:g}"
@@ -85,25 +91,23 @@ def real(
     when it is NaN or infinite (with `finite=True`), too large for a float, or out of range (open
     bounds with `low_open`/`high_open`; NaN is out of any range).
     """
-    bounds = _bound_words(low, high, low_open, high_open)
-    wanted = ("a finite real number" if finite else "a real number") + (f" {bounds}" if bounds else "")
     if type(x) is float:  # the usual cases first, without an ABC check: this runs on hot paths
         f = x
     elif type(x) is not int and (isinstance(x, bool) or not isinstance(x, Real)):
-        raise TypeError(f"{where}: {name} must be {wanted}, got {describe(x)}")
+        raise TypeError(f"{where}: {name} must be {_wanted(low, high, low_open, high_open, finite)}, got {describe(x)}")
     else:
         try:
             f = float(x)
         except OverflowError:
+            wanted = _wanted(low, high, low_open, high_open, finite)
             raise ValueError(f"{where}: {name} must be {wanted}, got an integer too large for a float") from None
-    if finite and not math.isfinite(f):
-        raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
-    if (low is not None or high is not None) and f != f:
-        raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
-    if low is not None and (f <= low if low_open else f < low):
-        raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
-    if high is not None and (f >= high if high_open else f > high):
-        raise ValueError(f"{where}: {name} must be {wanted}, got {f!r}")
+    if (
+        (finite and not math.isfinite(f))
+        or ((low is not None or high is not None) and f != f)
+        or (low is not None and (f <= low if low_open else f < low))
+        or (high is not None and (f >= high if high_open else f > high))
+    ):
+        raise ValueError(f"{where}: {name} must be {_wanted(low, high, low_open, high_open, finite)}, got {f!r}")
     return f
 
 
