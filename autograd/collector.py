@@ -10,13 +10,12 @@ The policy (on by default; set `collector.enabled = False` to leave the collecto
 
 - **A user's own loop** (forward, `backward()`, step): after a `backward()` through a large graph (at
   least `LARGE` nodes), the next graph's first node arms the policy. While a graph it armed is alive,
-  full collections wait, and so do the young passes of a step whose graph is small enough (fewer
-  than `YOUNG` objects) to be scanned once at its end; a larger step keeps Python's young passes.
-  Every `backward()` then ends with a young collection (generations 0 and 1), so a cycle the user
-  made and dropped during the forward pass is collected by the time `backward()` returns, and every
-  `HOLD`-th one with a full collection. When no armed graph is alive any more (the first node of
-  each carries a weak reference), Python's thresholds are back, and with them its own schedule of
-  full collections.
+  only young collections (generation 0) run, at Python's threshold: each new object is scanned once,
+  while it is still in the cache, and none is scanned again by the middle and full collections,
+  which wait. Every `backward()` ends with a young collection, so a cycle the user made and dropped
+  during the forward pass is collected by the time `backward()` returns, and every `HOLD`-th one
+  with a full collection. When no armed graph is alive any more (the first node of each carries a
+  weak reference), Python's thresholds are back, and with them its own schedule of collections.
 - **nn's own loops** (`nn.fit`, `nn.digits.train_scalar`) run inside `loop()`: the collector pauses for
   the loop, whose graphs reference counting frees batch by batch, and one collection when the loop
   ends collects the cycles made and dropped during it.
@@ -25,7 +24,8 @@ The policy stays out when the collector is disabled (`gc.disable()`), and it is 
 the thresholds it sets (and restores). `measure()` tells the collector's share of a piece of code.
 
 What it is not: a change to Python's collector, nor a promise about a cycle that was alive through
-a young pass and dropped later in the same step: that one waits for the next full collection.
+a young collection and dropped later in the same step: that one has left the young generation and
+waits for the next full collection (at most `HOLD` steps, or Python's schedule once no graph lives).
 """
 
 from __future__ import annotations
@@ -60,22 +60,15 @@ _loops = 0  # loop() blocks open
 _measuring: list[Measurement] = []  # the open measure() blocks
 
 
-YOUNG = 30_000
-"""A step whose graph makes fewer objects than this (~3 per node) gets no young pass while it is
-built: the one at the end of backward() scans them once, while they are still in the cache."""
-
-_young = 0  # the young generation's threshold while the policy holds (0: Python's)
-
-
 def _arm(node) -> None:
-    """The first node of a graph after a large backward(): hold full collections while it lives."""
+    """The first node of a graph after a large backward(): only young collections while it lives."""
     global _live, _saved, _passes
     if not enabled or not gc.isenabled():
         return
     weakref.finalize(node, _disarm)
     if _saved is None:
         _saved, _passes = gc.get_threshold(), 0
-    gc.set_threshold(_young or _saved[0], _saved[1], _WAIT)
+    gc.set_threshold(_saved[0], _WAIT, _WAIT)  # young collections only: the others wait
     _live += 1
 
 
@@ -91,19 +84,17 @@ def _disarm() -> None:
 
 
 def backward_done(order: list) -> None:
-    """`backward()`'s last step: while the policy holds, a young collection (generations 0 and 1:
-    the cycles dropped since the graph began); after a large graph, arm for the next one."""
-    global _young, _passes
+    """`backward()`'s last step: while the policy holds, a young collection (the cycles dropped since
+    the last one); after a large graph, arm for the next one."""
+    global _passes
     if _saved is not None and gc.isenabled():
         _passes += 1
         if _passes >= HOLD:
             _passes = 0
             gc.collect()
         else:
-            gc.collect(1)
+            gc.collect(0)
     if enabled and len(order) >= LARGE and not _loops:
-        objects = 3 * len(order) + LARGE  # a node, its parents' and its local derivatives' tuples; and some
-        _young = objects if objects < YOUNG else 0
         on_next_node(_arm)
 
 
@@ -119,7 +110,8 @@ gc.callbacks.append(_on_collection)
 @contextmanager
 def loop() -> Iterator[None]:
     """An nn training loop: the collector pauses (the loop's graphs are freed by reference counting
-    batch by batch), and a young collection at the end collects the cycles made and dropped in it.
+    batch by batch), and a collection of generations 0 and 1 at the end collects the cycles made and
+    dropped in it (nothing was promoted while it paused).
     The collector is restored even on an error; nested blocks act once; with the policy off, or
     the collector already disabled, nothing changes."""
     global _loops

@@ -70,15 +70,39 @@ def test_a_cycle_dropped_just_before_backward_is_collected_when_it_returns():
     assert flag == ["collected"]
 
 
-def test_a_small_steps_young_passes_wait_and_its_dropped_cycles_are_still_collected():
+def test_while_a_graph_is_alive_only_young_collections_run_and_backward_ends_with_one():
     xs = [Value(0.1 * i) for i in range(10)]
     flag: list[str] = []
-    warm_up(xs)  # ~3,000 nodes: the next step's ~10,000 objects are scanned once, at its end
-    loss = forward(xs, collector.LARGE, drop_cycle_at=3, flag=flag)
-    assert collector.state()["holding"] and gc.get_threshold()[0] > 5_000
+    gc.set_threshold(700, 10, 10)  # Python's default
+    warm_up(xs)
     with collector.measure() as m:
+        loss = forward(xs, 20_000, drop_cycle_at=3, flag=flag)  # ~80,000 objects: ~100 young passes
+        assert collector.state()["holding"]
+        assert gc.get_threshold() == (700, 2**31 - 1, 2**31 - 1)
+        young = m.collections[0]
         loss.backward()
-    assert flag == ["collected"] and m.collections == [0, 1, 0]  # one young collection: backward()'s own
+    assert young >= 50, "young collections run at Python's threshold while the graph is built"
+    assert m.collections[1:] == [0, 0], "generations 1 and 2 wait while the graph is alive"
+    assert m.collections[0] == young + 1  # backward()'s own
+    assert flag == ["collected"]
+
+
+def test_a_cycle_that_outlived_a_young_collection_waits_at_most_hold_steps(monkeypatch):
+    monkeypatch.setattr(collector, "HOLD", 4)
+    xs = [Value(0.1 * i) for i in range(10)]
+    flag: list[str] = []
+    warm_up(xs)
+    c = Cycle()
+    weakref.finalize(c, flag.append, "collected")
+    loss = forward(xs, 5_000)  # young collections run while c is alive: c leaves the young generation
+    del c
+    loss.backward()
+    steps = 1
+    while not flag and steps < 10:
+        loss = forward(xs, 2_000)
+        loss.backward()
+        steps += 1
+    assert flag == ["collected"] and steps <= collector.HOLD
 
 
 def test_a_long_lived_cycle_is_collected_when_no_graph_is_alive_or_after_hold_passes(monkeypatch):
@@ -107,7 +131,7 @@ def test_the_users_thresholds_are_restored_and_the_policy_can_be_switched_off():
     warm_up(xs)
     loss = forward(xs, 5_000)
     loss.backward()
-    assert gc.get_threshold()[1] == 20  # generation 1 as the user set it (generation 0 may wait for the step)
+    assert gc.get_threshold()[0] == 1000  # young collections at the user's threshold; the others wait
     del loss
     if collector.state()["graphs_alive"] == 0:
         assert gc.get_threshold() == (1000, 20, 30)
@@ -138,6 +162,6 @@ def test_measure_counts_the_collections_of_a_block():
     with collector.measure() as m:
         loss = forward(xs, 10_000)
         loss.backward()
-    assert m.collections[1] >= 1 and m.collections[2] == 0  # backward()'s young collection, no full one
+    assert m.collections[0] >= 1 and m.collections[1:] == [0, 0]  # young collections only (backward()'s too)
     assert 0.0 < m.seconds < m.elapsed and 0.0 < m.share < 1.0
     assert str(m).startswith("collector: ") and "generation 0: " in str(m)
