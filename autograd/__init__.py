@@ -16,7 +16,7 @@ from .check import Comparison, compare, numerical_grad
 from .draw import draw, save
 from .explore import ExplorerPage, explore
 from .fused import total, weighted_sum, weighted_sum_of_constants, weighted_sums
-from .graph import backward_walk, topological_order, zero_grad
+from .graph import topological_order, zero_grad
 from .guards import (
     AnomalyError,
     ChangeReport,
@@ -28,6 +28,7 @@ from .guards import (
 from .higher import CustomOp, grad, hessian, hvp, local_grads_as_values
 from .ops import Op
 from .paths import Edge, Path, chain_paths, count_paths
+from .steps import backward_walk
 from .value import Value
 
 __all__ = [

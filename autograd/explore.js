@@ -49,7 +49,7 @@
   const MODES = ["forward", "backward", "paths", "quiz"];
   const SPEEDS = [0.5, 1, 2, 4, 8, 16, 32]; // steps per second
 
-  /** backward()'s walk (graph.backward_walk) over the local derivatives: the same float operations in the
+  /** backward()'s walk (steps.backward_walk) over the local derivatives: the same float operations in the
    * same order, so the same grads. Returns the grads, the steps [child, slot] and, per step, the nodes
    * passed over before it (leaves, and nodes whose grad is 0: nothing to pass on). */
   function walk(locals) {

@@ -22,7 +22,7 @@ draws the graph and runs it. In Jupyter the page displays inline, in an iframe. 
 The steps. `backward()` walks the nodes in reverse topological order and, for each node that is
 not a leaf and whose grad is not 0.0, does `parent.grad += local * node.grad` for each of its
 parents in order. The page's steps are exactly these edges, in exactly this order: they are
-recorded here by the same walk (`graph.backward_walk`), run on a list of grads with the same float
+recorded here by the same walk (`steps.backward_walk`), run on a list of grads with the same float
 operations, so replaying them in the browser gives the very floats `backward()` gives (from zero
 grads: what `backward()` leaves after `zero_grad()`). A node the walk passes over without a step,
 because its grad is 0 (a dead relu, say: nothing to pass on) or it is a leaf, is not a step: the
@@ -53,8 +53,8 @@ from .args import choice, flag, integer, sequence, text
 from .draw import PALETTE as PALETTE
 from .draw import _check_graph, layout_graph, node_names, pipe, pretty_label
 from .files import write_atomically
-from .graph import backward_walk
 from .ops import CustomOp, Op
+from .steps import backward_walk
 from .value import Value
 
 __all__ = ["explore", "ExplorerPage", "backward_steps", "pretty_label", "MODES", "QUIZ_TOLERANCE", "LAYOUTS"]
@@ -80,7 +80,7 @@ def backward_steps(order: list[Value]) -> tuple[list[float], list[tuple[int, int
     order, as (index of the child in `order`, index of the parent among the child's parents); and
     for each step the nodes the walk passed over before it without a step (leaves, and nodes whose
     grad is 0.0), those after the last step added to the last step's list. The steps are
-    `graph.backward_walk`'s, so the grads are the very floats `backward()` gives.
+    `steps.backward_walk`'s, so the grads are the very floats `backward()` gives.
     """
     grads = [0.0] * len(order)
     grads[-1] = 1.0  # the root: ∂root/∂root

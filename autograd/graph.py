@@ -7,8 +7,8 @@ is done, its grad is complete. Walking in reverse topological order guarantees e
 as Jordan's post writes it by hand, is in `paths.py` (`chain_paths`, `count_paths`).
 
 Guards (guards.py) are one call each: a graph older than an optimizer step is refused, and inside
-`detect_anomaly()` the walk runs step by step, each step checked (`backward_walk`, which the
-explorer page and `autograd.grad` replay too).
+`detect_anomaly()` the walk runs step by step, each step checked (steps.py: the same loop as a
+generator, which the explorer page and `autograd.grad` replay too).
 
 What it is not: recursive (a loop with an explicit stack: a 10⁶-deep chain works), nor dependent
 on the `Value` class (it reads the nodes' fields).
@@ -16,8 +16,8 @@ on the `Value` class (it reads the nodes' fields).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .collector import backward_done
 from .guards import anomaly_mode_enabled, backward_checked, check_fresh
@@ -25,7 +25,7 @@ from .guards import anomaly_mode_enabled, backward_checked, check_fresh
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["topological_order", "backward", "backward_walk", "Step", "zero_grad"]
+__all__ = ["topological_order", "backward", "zero_grad"]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -79,7 +79,7 @@ def backward(root: Value) -> None:
     check_fresh(order, nodes)  # StaleGraphError if a parameter changed after the graph was built
     del nodes
     if anomaly_mode_enabled():
-        backward_checked(order, backward_walk)  # the same walk, each step checked
+        backward_checked(order)  # the same walk, each step checked (steps.py)
         return backward_done(order)
     for node in order:
         if node.parents:
@@ -95,36 +95,6 @@ def backward(root: Value) -> None:
             if local:  # 0 · x = 0, also for an infinite upstream grad
                 parent.grad += local * g  # ∂root/∂parent += ∂node/∂parent · ∂root/∂node
     backward_done(order)  # collector.py: the cyclic collector's policy while graphs are alive
-
-
-class Step(NamedTuple):
-    """grads[parent] += local · upstream on the edge order[parent] → order[child] (the child's input
-    number `slot`); `before`: the parent's grad before. A node passed over has slot −1."""
-
-    child: int
-    slot: int
-    parent: int
-    local: float
-    upstream: float
-    before: float
-
-
-def backward_walk(order: list[Value], grads: list[float]) -> Iterator[Step]:
-    """`backward()`'s float operations in its order over `order` (root last), on the list `grads`
-    (grads[i] is order[i]'s) instead of the nodes' `.grad`, yielding each step: the explorer page
-    replays them, anomaly mode checks them, `autograd.grad` reads `grads` when the walk ends."""
-    index = {v: i for i, v in enumerate(order)}
-    for i in range(len(order) - 1, -1, -1):
-        node, g = order[i], grads[i]
-        if g == 0.0 or not node.parents:
-            yield Step(i, -1, -1, 0.0, g, 0.0)
-            continue
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            j = index[parent]
-            before = grads[j]
-            if local:
-                grads[j] = before + local * g
-            yield Step(i, slot, j, local, g, before)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import NamedTuple
 
+from .steps import backward_walk
+
 __all__ = [
     "guard",
     "AnomalyError",
@@ -172,8 +174,8 @@ def check_new_node(node) -> None:
     raise AnomalyError(f"op {op!r}{name} produced {what} from inputs ({inputs})")
 
 
-def backward_checked(order: list, walk: Callable) -> None:
-    """`backward()` in anomaly mode: `walk` (graph.backward_walk) over `order`, each step checked.
+def backward_checked(order: list) -> None:
+    """`backward()` in anomaly mode: `steps.backward_walk` over `order`, each step checked.
 
     The same floats as the fast loop (leaves accumulate, interior nodes start from 0); the grads
     are written to the nodes only when the whole walk passed, so an error leaves them as they were.
@@ -186,7 +188,7 @@ def backward_checked(order: list, walk: Callable) -> None:
         )
     grads = [0.0 if v.parents else v.grad for v in order]
     grads[-1] += 1.0
-    for step in walk(order, grads):
+    for step in backward_walk(order, grads):
         child = order[step.child]
         if step.slot < 0:  # a node passed over: its grad is 0 (or it is a leaf)
             if child.parents and step.upstream == 0.0:

@@ -36,8 +36,9 @@ from collections.abc import Sequence
 
 from .args import counted, integer, real, sequence
 from .fused import total
-from .graph import backward_walk, topological_order
+from .graph import topological_order
 from .ops import CustomOp, Rule
+from .steps import backward_walk
 from .value import Value
 
 __all__ = ["grad", "hessian", "hvp", "local_grads_as_values", "CustomOp", "Rule"]
@@ -210,7 +211,7 @@ def grad(
                 needed.add(node)
         # The same walk with Values: contributions local × grad are collected per node, and summed
         # (one Σ node) when the node is reached, i.e. once every node that uses it has contributed.
-        # (Not graph.backward_walk, which decides by floats: a grad whose value is 0 may still have a
+        # (Not steps.backward_walk, which decides by floats: a grad whose value is 0 may still have a
         # derivative — ∂(x·z)/∂x at z = 0 is z, whose own derivative is 1 — so here only the constant
         # 0 passes nothing on, and backward's strong zero lives in `_times`.)
         parts: dict[Value, list[Value | float]] = {root: [1.0]}
