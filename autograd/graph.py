@@ -34,8 +34,9 @@ def topological_order(root: Value) -> list[Value]:
     return _walk(root)[0]
 
 
-def _walk(root: Value) -> tuple[list[Value], set[Value]]:
-    """`topological_order(root)` and the set of its nodes."""
+def _walk(root: Value, reset: bool = False) -> tuple[list[Value], set[Value]]:
+    """`topological_order(root)` and the set of its nodes; with `reset`, each interior node's grad
+    is set to 0.0 as it joins `order` (backward's first step, in the same pass)."""
     order: list[Value] = []
     seen: set[Value] = set()
     # Nodes still to visit, the next one on top. A None on the stack stands just above a node whose
@@ -45,19 +46,23 @@ def _walk(root: Value) -> tuple[list[Value], set[Value]]:
     while stack:
         node = pop()
         if node is None:
-            emit(pop())  # the node under the None: all of its parents are in `order`
-        elif node not in seen:  # (a node already seen was reached twice: it is already in `order`)
+            node = pop()  # the node under the None: all of its parents are in `order` now
+        elif node in seen:
+            continue  # reached twice: it is already in `order`
+        else:
             mark(node)
             # Invariant: a seen parent is already in `order` (waiting under a None, it would depend
             # on `node`: a cycle). So when every parent was seen, node may follow them at once.
-            if seen.issuperset(node.parents):
-                emit(node)
-            else:
+            if not seen.issuperset(node.parents):
                 push(node)
                 push(None)
                 for p in reversed(node.parents):  # reversed: the first parent is visited first
                     if p not in seen:
                         push(p)
+                continue
+        if reset and node.parents:
+            node.grad = 0.0
+        emit(node)
     return order, seen
 
 
@@ -72,18 +77,16 @@ def backward(root: Value) -> None:
     is 0, or whose upstream grad ∂root/∂node is 0, passes nothing on (√((x − x)²) has slope 0, not
     NaN), in `autograd.grad` too; `detect_anomaly()` names each edge where it met inf or NaN.
 
-    Raises `StaleGraphError` (before touching any grad) when an optimizer step or `load_weights`
-    changed a parameter after the graph was built; in `detect_anomaly()`, `AnomalyError` (the edge).
+    Raises `StaleGraphError` (before passing any grad on: the leaves' grads are as they were) when
+    an optimizer step or `load_weights` changed a parameter after the graph was built; in
+    `detect_anomaly()`, `AnomalyError` (the edge).
     """
-    order, nodes = _walk(root)
+    order, nodes = _walk(root, reset=True)  # interior nodes' grads are 0.0 from here
     check_fresh(order, nodes)  # StaleGraphError if a parameter changed after the graph was built
     del nodes
     if anomaly_mode_enabled():
         backward_checked(order)  # the same walk, each step checked (steps.py)
         return backward_done(order)
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
     root.grad += 1.0  # ∂root/∂root; a leaf root accumulates like any leaf
     # Reverse topological order: when a node is reached, every node that uses it is done,
     # so node.grad is complete and can be passed on to its parents.
@@ -91,6 +94,13 @@ def backward(root: Value) -> None:
         g = node.grad
         if g == 0.0 or not node.parents:
             continue  # nothing to pass on (a leaf has no parents; 0 · x = 0)
+        if len(node.parents) == 2:  # most nodes have two parents: the loop below, unrolled (no zip)
+            (a, b), (da, db) = node.parents, node.local_grads
+            if da:
+                a.grad += da * g
+            if db:
+                b.grad += db * g
+            continue
         for parent, local in zip(node.parents, node.local_grads):
             if local:  # 0 · x = 0, also for an infinite upstream grad
                 parent.grad += local * g  # ∂root/∂parent += ∂node/∂parent · ∂root/∂node

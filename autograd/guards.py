@@ -178,7 +178,8 @@ def backward_checked(order: list) -> None:
     """`backward()` in anomaly mode: `steps.backward_walk` over `order`, each step checked.
 
     The same floats as the fast loop (leaves accumulate, interior nodes start from 0); the grads
-    are written to the nodes only when the whole walk passed, so an error leaves them as they were.
+    are written to the nodes only when the whole walk passed, so an error leaves the leaves' grads
+    as they were (the interior nodes' were set to 0 by the walk).
     """
     root = order[-1]
     if not _isfinite(root.grad):

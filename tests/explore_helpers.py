@@ -1,9 +1,10 @@
 """Helpers for the explorer page's tests: random expression graphs, and the engine's own backward order.
 
-`engine_backward(root)` runs the real `backward()` and records, as it happens, each edge it
-processes: `autograd.graph.backward` reads `zip` from its module's globals, so a recording `zip`
-put there sees every (parent, local) pair it consumes, in order. That order is the reference the
-page's steps are compared with — observed from the engine, not re-derived.
+`engine_backward(root)` runs the real `backward()` and records, as it happens, every grad it
+writes: for the call, each node's class is swapped for a subclass whose `grad` is a property that
+logs each write. The edges backward() passes grads along are read off that log (an edge whose local
+derivative is 0 writes nothing, so those come from the structure, between the observed ones).
+That order is the reference the page's steps are compared with — observed from the engine.
 
 `programs()` draws a random graph as a recipe (`Program`) that can be built again with other leaf
 values: the page's what-if changes a leaf, and the engine builds the changed graph from scratch to
@@ -16,10 +17,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import pytest
 from hypothesis import strategies as st
 
-import autograd.graph
 from autograd import Value, fused, topological_order, total, weighted_sum
 
 __all__ = ["engine_backward", "expression_graphs", "programs", "Program", "close"]
@@ -30,26 +29,32 @@ def engine_backward(root: Value) -> tuple[list[tuple[int, int]], list[float]]:
     topological_order(root), in order, and every node's grad afterwards."""
     order = topological_order(root)
     index = {id(v): i for i, v in enumerate(order)}
-    # the tuples a zip() is given → their node (the outputs of one fused op, RMSNorm's say, may share
-    # one parents tuple: each has its own local derivatives)
-    owner = {(id(v.parents), id(v.local_grads)): v for v in order if v.parents}
-    assert len(owner) == sum(1 for v in order if v.parents), "two nodes share their parents and local_grads tuples"
-    record: list[tuple[int, int]] = []
-    real_zip = zip
+    writes: list[tuple[int, float]] = []
+    slot = Value.__dict__["grad"]  # the slot's descriptor
 
-    def recording_zip(parents, local_grads):
-        child = index[id(owner[id(parents), id(local_grads)])]
-        for slot, pair in enumerate(real_zip(parents, local_grads)):
-            record.append((child, slot))
-            yield pair
+    class Recording(Value):  # the same layout (no new slots): a node's class can be swapped for it
+        __slots__ = ()
+        grad = property(slot.__get__, lambda self, g: (writes.append((index[id(self)], g)), slot.__set__(self, g)))
 
     for v in order:
         v.grad = 0.0
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(autograd.graph, "zip", recording_zip, raising=False)
+        v.__class__ = Recording
+    try:
         root.backward()
-    assert record, "the recording zip saw nothing: backward() no longer zips parents with local_grads"
-    return record, [v.grad for v in order]
+    finally:
+        for v in order:
+            v.__class__ = Value
+    grads = [v.grad for v in order]
+    n = len(order)
+    seed = writes.index((n - 1, 1.0))  # root.grad += 1.0; before it, the walk set interior grads to 0.0
+    assert all(g == 0.0 for _, g in writes[:seed])
+    # A node is processed when its grad (complete by then) is not 0 and it has parents: every slot of it
+    # is an edge, and each slot whose local derivative is not 0 writes its parent's grad, in order.
+    edges = [(c, k) for c in range(n - 1, -1, -1) if order[c].parents and grads[c] != 0.0
+             for k in range(len(order[c].parents))]  # fmt: skip
+    wrote = [index[id(order[c].parents[k])] for c, k in edges if order[c].local_grads[k] != 0.0]
+    assert [i for i, _ in writes[seed + 1 :]] == wrote, "backward() wrote grads off the edges' order"
+    return edges, grads
 
 
 _UNARY = ["tanh", "relu", "sigmoid", "neg", "square"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from autograd import (
     Value,
+    backward_walk,
     chain_paths,
     compare,
     count_paths,
@@ -188,6 +190,46 @@ def test_random_graphs_agree_with_central_differences(program):
     numeric = numerical_grad(lambda: run([v.data for v in leaves], steps)[1], leaves)
     for analytic, num in zip([v.grad for v in leaves], numeric):
         assert math.isclose(analytic, num, rel_tol=1e-5, abs_tol=1e-6)
+
+
+EDGE_UNARY = {  # local derivatives 0, ±inf and NaN, and upstream grads that become them
+    "relu": lambda v: v.relu(),
+    "times_zero": lambda v: v * 0.0,
+    "sqrt_of_zero": lambda v: (v - v).sqrt(),
+    "abs": lambda v: abs(v),
+    "exp_big": lambda v: (700.0 * v * v / (1 + v * v)).exp(),  # up to e^700: grads overflow to inf
+    "nan": lambda v: v * math.nan,
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs(), st.lists(st.sampled_from(sorted(EDGE_UNARY)), max_size=4), st.randoms(use_true_random=False))
+def test_backward_and_its_step_by_step_replay_give_the_same_floats(program, edges, rng):
+    """graph.py's loop (two-parent nodes unrolled) and steps.backward_walk (the generator the page,
+    anomaly mode and autograd.grad replay): the same bits at every node, inf and NaN included."""
+    inputs, steps = program
+    steps = list(steps)
+    for name in edges:  # edge cases spliced in at random places, each feeding later steps
+        steps.insert(rng.randrange(len(steps) + 1), ("edge", name))
+    leaves = [Value(x) for x in inputs]
+    nodes = list(leaves)
+    for step in steps:
+        if step[0] == "edge":
+            nodes.append(EDGE_UNARY[step[1]](nodes[rng.randrange(len(nodes))]))
+        elif len(step) == 2:
+            nodes.append(SAFE_UNARY[step[0]](nodes[min(step[1], len(nodes) - 1)]))
+        else:
+            a, b = (nodes[min(i, len(nodes) - 1)] for i in step[1:])
+            nodes.append(SAFE_BINARY[step[0]](a, b))
+    root = total(nodes[len(leaves) :] + [nodes[-1]])
+    order = topological_order(root)
+    grads = [0.0] * len(order)
+    grads[-1] = 1.0
+    for _ in backward_walk(order, grads):
+        pass
+    root.backward()
+    bits = lambda x: struct.pack("<d", x)  # noqa: E731 (NaN == NaN, and 0.0 != -0.0)
+    assert [bits(v.grad) for v in order] == [bits(g) for g in grads]
 
 
 @settings(max_examples=100, deadline=None)
