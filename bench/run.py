@@ -27,8 +27,9 @@ ratios (never asserted in tests: a shared machine's timings move from run to run
    without that test; `chain_paths` along one path of 10⁴, 3·10⁴ and 10⁵ edges.
 8. microgpt's workload (bench/microgpt.py): a training step of its GPT on (a) a faithful microgpt
    `Value`, (b) chainrule's `Value` running the same model code, (c) `nn.gpt`'s fused graph, (d) the
-   NumPy twin — each in a process of its own, the collector at its default; ms per step, nodes and
-   edges per step, bytes per node, the losses over the first 50 steps.
+   NumPy twin — each in a process of its own, the collector at its default, in three rounds of the
+   five processes in turn (a slow spell of the machine falls on all of them); ms per step, the
+   ratios round by round, nodes and edges per step, bytes per node, the losses over 30 steps.
 
     .venv/bin/python bench/run.py               # the full run, about a minute
     .venv/bin/python bench/run.py --quick       # tiny sizes, seconds (a smoke test)
