@@ -15,7 +15,9 @@ The policy (on by default; set `collector.enabled = False` to leave the collecto
   which wait. Every `backward()` ends with a young collection, so a cycle the user made and dropped
   during the forward pass is collected by the time `backward()` returns, and every `HOLD`-th one
   with a full collection. When no armed graph is alive any more (the first node of each carries a
-  weak reference), Python's thresholds are back, and with them its own schedule of collections.
+  weak reference), Python's thresholds are back, and with them its own schedule of collections;
+  also when `IDLE` young collections pass without a `backward()` (training stopped, its last
+  graph still alive), until the next large `backward()` arms the policy again.
 - **nn's own loops** (`nn.fit`, `nn.digits.train_scalar`) run inside `loop()`: the collector pauses for
   the loop, whose graphs reference counting frees batch by batch, and one collection when the loop
   ends collects the cycles made and dropped during it.
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field
 
 from .guards import on_next_node
 
-__all__ = ["enabled", "LARGE", "HOLD", "loop", "measure", "Measurement", "state"]
+__all__ = ["enabled", "LARGE", "HOLD", "IDLE", "loop", "measure", "Measurement", "state"]
 
 enabled = True
 """Whether the engine manages the collector (see the module doc)."""
@@ -52,10 +54,16 @@ HOLD = 50
 """While the policy holds, every HOLD-th backward() ends with a full collection instead of a young
 one: old cycles in a program that keeps its graphs alive for good are still collected."""
 
+IDLE = 2000
+"""While the policy holds, this many young collections without a backward() (~1.4 million objects
+made: training has stopped, and the last loss is still alive, in a notebook say) give Python its
+thresholds back: the older generations are collected on Python's schedule again."""
+
 _WAIT = 2**31 - 1  # a threshold never reached: that generation's collection waits
 _live = 0  # armed graphs alive (their first nodes' weak references)
 _saved: tuple[int, int, int] | None = None  # Python's thresholds, while the policy holds
 _passes = 0  # backward() calls since the policy began holding (or last ran a full collection)
+_idle = 0  # young collections since the last backward(), while the policy holds
 _loops = 0  # loop() blocks open
 _measuring: list[Measurement] = []  # the open measure() blocks
 
@@ -76,9 +84,16 @@ def _disarm() -> None:
     """An armed graph's first node is gone. When it was the last, Python's thresholds are back (a
     full collection that waited runs when Python's own schedule calls for it; if training goes on,
     the next graph arms the policy again first)."""
-    global _live, _saved
+    global _live
     _live = max(0, _live - 1)
-    if _live == 0 and _saved is not None:
+    if _live == 0:
+        _release()
+
+
+def _release() -> None:
+    """Stop holding: Python's thresholds are back."""
+    global _saved
+    if _saved is not None:
         gc.set_threshold(*_saved)
         _saved = None
 
@@ -86,7 +101,7 @@ def _disarm() -> None:
 def backward_done(order: list) -> None:
     """`backward()`'s last step: while the policy holds, a young collection (the cycles dropped since
     the last one); after a large graph, arm for the next one."""
-    global _passes
+    global _passes, _idle
     if _saved is not None and gc.isenabled():
         _passes += 1
         if _passes >= HOLD:
@@ -94,14 +109,21 @@ def backward_done(order: list) -> None:
             gc.collect()
         else:
             gc.collect(0)
+    _idle = 0  # (after backward()'s own collection)
     if enabled and len(order) >= LARGE and not _loops:
         on_next_node(_arm)
 
 
 def _on_collection(phase: str, info: dict) -> None:
-    """gc's callback: `measure()` blocks note the time of each collection."""
+    """gc's callback: `measure()` blocks note the time of each collection; while the policy holds,
+    young collections without a backward() are counted, and after IDLE of them it lets go."""
+    global _idle
     for m in _measuring:
         m._note(phase, info)
+    if phase == "stop" and _saved is not None:
+        _idle += 1
+        if _idle > IDLE:
+            _release()  # (only thresholds change here: no collection starts inside a callback)
 
 
 gc.callbacks.append(_on_collection)

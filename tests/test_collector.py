@@ -125,6 +125,32 @@ def test_a_long_lived_cycle_is_collected_when_no_graph_is_alive_or_after_hold_pa
     assert collector.state()["holding"]  # `keep` armed it and is alive: it holds again after letting one through
 
 
+def test_the_policy_lets_go_when_training_stops_and_its_last_graph_stays_alive(monkeypatch):
+    gc.set_threshold(700, 10, 10)
+    xs = [Value(0.1 * i) for i in range(10)]
+    flag: list[str] = []
+    warm_up(xs)
+    loss = forward(xs, 2_000)
+    loss.backward()  # the last step of training: its graph stays alive (as a notebook keeps `loss`)
+    assert collector.state()["holding"]
+    monkeypatch.setattr(collector, "IDLE", 5)
+    c = Cycle()
+    weakref.finalize(c, flag.append, "collected")
+    junk: list[list] = []  # other work, kept (a young collection counts objects made and not yet freed)
+    collections = 0
+    while collector.state()["holding"] and collections < 100:  # in small pieces
+        before = gc.get_count()[0]
+        junk.extend([] for _ in range(100))
+        collections += gc.get_count()[0] < before  # a young collection ran (c, alive, left generation 0)
+    assert not collector.state()["holding"] and gc.get_threshold() == (700, 10, 10)
+    assert collections == collector.IDLE + 1
+    del c  # before the next collection, which Python's schedule makes one of generation 1
+    junk.extend([] for _ in range(2_000))
+    assert flag == ["collected"]
+    assert loss.data == loss.data  # the graph was alive throughout
+    del loss
+
+
 def test_the_users_thresholds_are_restored_and_the_policy_can_be_switched_off():
     gc.set_threshold(1000, 20, 30)
     xs = [Value(0.5), Value(0.25)]
