@@ -16,8 +16,8 @@ The policy (on by default; set `collector.enabled = False` to leave the collecto
   during the forward pass is collected by the time `backward()` returns, and every `HOLD`-th one
   with a full collection. When no armed graph is alive any more (the first node of each carries a
   weak reference), Python's thresholds are back, and with them its own schedule of collections;
-  also when `IDLE` young collections pass without a `backward()` (training stopped, its last
-  graph still alive), until the next large `backward()` arms the policy again.
+  also when young collections go on without a `backward()` well past what a step needs (`IDLE`:
+  training stopped, its last graph still alive), until the next large `backward()` arms it again.
 - **nn's own loops** (`nn.fit`, `nn.digits.train_scalar`) run inside `loop()`: the collector pauses for
   the loop, whose graphs reference counting frees batch by batch, and one collection when the loop
   ends collects the cycles made and dropped during it.
@@ -55,15 +55,18 @@ HOLD = 50
 one: old cycles in a program that keeps its graphs alive for good are still collected."""
 
 IDLE = 2000
-"""While the policy holds, this many young collections without a backward() (~1.4 million objects
-made: training has stopped, and the last loss is still alive, in a notebook say) give Python its
-thresholds back: the older generations are collected on Python's schedule again."""
+"""While the policy holds, this many young collections without a backward() — beyond those the last
+step's forward pass needed (twice its graph's objects, ~3 per node, over the young threshold) —
+give Python its thresholds back: training has stopped and its last loss is still alive (in a
+notebook, say), and the older generations are collected on Python's schedule again. (A young
+collection comes every ~700 tracked objects made and not yet freed.)"""
 
 _WAIT = 2**31 - 1  # a threshold never reached: that generation's collection waits
 _live = 0  # armed graphs alive (their first nodes' weak references)
 _saved: tuple[int, int, int] | None = None  # Python's thresholds, while the policy holds
 _passes = 0  # backward() calls since the policy began holding (or last ran a full collection)
 _idle = 0  # young collections since the last backward(), while the policy holds
+_idle_limit = IDLE  # IDLE, plus the young collections the last step's forward pass needed
 _loops = 0  # loop() blocks open
 _measuring: list[Measurement] = []  # the open measure() blocks
 
@@ -91,17 +94,18 @@ def _disarm() -> None:
 
 
 def _release() -> None:
-    """Stop holding: Python's thresholds are back."""
+    """Stop holding: Python's thresholds are back (unless the user set others meanwhile: theirs stay)."""
     global _saved
     if _saved is not None:
-        gc.set_threshold(*_saved)
+        if gc.get_threshold() == (_saved[0], _WAIT, _WAIT):
+            gc.set_threshold(*_saved)
         _saved = None
 
 
 def backward_done(order: list) -> None:
     """`backward()`'s last step: while the policy holds, a young collection (the cycles dropped since
     the last one); after a large graph, arm for the next one."""
-    global _passes, _idle
+    global _passes, _idle, _idle_limit
     if _saved is not None and gc.isenabled():
         _passes += 1
         if _passes >= HOLD:
@@ -110,19 +114,20 @@ def backward_done(order: list) -> None:
         else:
             gc.collect(0)
     _idle = 0  # (after backward()'s own collection)
+    _idle_limit = IDLE + 6 * len(order) // max(1, gc.get_threshold()[0])
     if enabled and len(order) >= LARGE and not _loops:
         on_next_node(_arm)
 
 
 def _on_collection(phase: str, info: dict) -> None:
     """gc's callback: `measure()` blocks note the time of each collection; while the policy holds,
-    young collections without a backward() are counted, and after IDLE of them it lets go."""
+    young collections without a backward() are counted, and past the limit (see IDLE) it lets go."""
     global _idle
     for m in _measuring:
         m._note(phase, info)
-    if phase == "stop" and _saved is not None:
+    if phase == "stop" and _saved is not None and info["generation"] == 0:
         _idle += 1
-        if _idle > IDLE:
+        if _idle >= _idle_limit:
             _release()  # (only thresholds change here: no collection starts inside a callback)
 
 
@@ -151,8 +156,9 @@ def loop() -> Iterator[None]:
 
 
 def state() -> dict:
-    """The policy now: on or off, the armed graphs alive, whether it holds full collections, whether
-    an nn loop is running (the collector paused in it, unless the policy is off), the thresholds."""
+    """The policy now: on or off, the armed graphs alive, whether it holds (only young collections
+    run), whether an nn loop is running (the collector paused in it, unless the policy is off), the
+    thresholds."""
     return {
         "enabled": enabled,
         "graphs_alive": _live,

@@ -3,7 +3,8 @@
 `engine_backward(root)` runs the real `backward()` and records, as it happens, every grad it
 writes: for the call, each node's class is swapped for a subclass whose `grad` is a property that
 logs each write. The edges backward() passes grads along are read off that log (an edge whose local
-derivative is 0 writes nothing, so those come from the structure, between the observed ones).
+derivative is 0 writes nothing, so those come from the structure, between the observed ones), and
+each write is checked to be the chain rule's: the parent's grad so far + local · the child's grad.
 That order is the reference the page's steps are compared with — observed from the engine.
 
 `programs()` draws a random graph as a recipe (`Program`) that can be built again with other leaf
@@ -36,14 +37,15 @@ def engine_backward(root: Value) -> tuple[list[tuple[int, int]], list[float]]:
         __slots__ = ()
         grad = property(slot.__get__, lambda self, g: (writes.append((index[id(self)], g)), slot.__set__(self, g)))
 
+    classes = [type(v) for v in order]
     for v in order:
         v.grad = 0.0
         v.__class__ = Recording
     try:
         root.backward()
     finally:
-        for v in order:
-            v.__class__ = Value
+        for v, cls in zip(order, classes):
+            v.__class__ = cls
     grads = [v.grad for v in order]
     n = len(order)
     seed = writes.index((n - 1, 1.0))  # root.grad += 1.0; before it, the walk set interior grads to 0.0
@@ -52,8 +54,16 @@ def engine_backward(root: Value) -> tuple[list[tuple[int, int]], list[float]]:
     # is an edge, and each slot whose local derivative is not 0 writes its parent's grad, in order.
     edges = [(c, k) for c in range(n - 1, -1, -1) if order[c].parents and grads[c] != 0.0
              for k in range(len(order[c].parents))]  # fmt: skip
-    wrote = [index[id(order[c].parents[k])] for c, k in edges if order[c].local_grads[k] != 0.0]
-    assert [i for i, _ in writes[seed + 1 :]] == wrote, "backward() wrote grads off the edges' order"
+    wrote = [(c, k) for c, k in edges if order[c].local_grads[k] != 0.0]
+    targets = [index[id(order[c].parents[k])] for c, k in wrote]
+    assert [i for i, _ in writes[seed + 1 :]] == targets, "backward() wrote grads off the edges' order"
+    # and each write is the chain rule's: the parent's grad so far + local · the child's (complete) grad
+    so_far = [0.0] * n
+    so_far[-1] = 1.0
+    for (c, k), (j, written) in zip(wrote, writes[seed + 1 :]):
+        expected = so_far[j] + order[c].local_grads[k] * grads[c]
+        assert written == expected or (written != written and expected != expected), (c, k, written, expected)
+        so_far[j] = written
     return edges, grads
 
 
