@@ -9,14 +9,16 @@ scanning nodes that can never be garbage. `make bench` measures what the collect
 The policy (on by default; set `collector.enabled = False` to leave the collector to Python):
 
 - **A user's own loop** (forward, `backward()`, step): after a `backward()` through a large graph (at
-  least `LARGE` nodes), the next graph's first node arms the policy. While a graph it armed is alive,
-  only young collections (generation 0) run, at Python's threshold: each new object is scanned once,
-  while it is still in the cache, and none is scanned again by the middle and full collections,
-  which wait. Every `backward()` ends with a young collection, so a cycle the user made and dropped
-  during the forward pass is collected by the time `backward()` returns, and every `HOLD`-th one
-  with a full collection. When no armed graph is alive any more (the first node of each carries a
-  weak reference), Python's thresholds are back, and with them its own schedule of collections;
-  also when young collections go on without a `backward()` well past what a step needs (`IDLE`:
+  least `LARGE` nodes), the next graph's first node arms the policy (a temporary made first and gone
+  before the next `backward()` passes the arming on to the next node, up to `REARM` times). While a
+  graph it armed is alive, only young collections (generation 0) run, at Python's threshold: each
+  new object is scanned once, while it is still in the cache, and none is scanned again by the
+  middle and full collections, which wait. Every `backward()` ends with a young collection, so a
+  cycle the user made and dropped during the forward pass is collected by the time `backward()`
+  returns; every `HOLD`-th one, and one that finds memory grown (see `HOLD`), with a full
+  collection. When no armed graph is alive any more (the first node of each carries a weak
+  reference), Python's thresholds are back, and with them its own schedule of collections; also
+  when young collections go on without a `backward()` well past what a step needs (`IDLE`:
   training stopped, its last graph still alive), until the next large `backward()` arms it again.
 - **nn's own loops** (`nn.fit`, `nn.digits.train_scalar`) run inside `loop()`: the collector pauses for
   the loop, whose graphs reference counting frees batch by batch, and one collection when the loop
@@ -26,13 +28,15 @@ The policy stays out when the collector is disabled (`gc.disable()`), and it is 
 the thresholds it sets (and restores). `measure()` tells the collector's share of a piece of code.
 
 What it is not: a change to Python's collector, nor a promise about a cycle that was alive through
-a young collection and dropped later in the same step: that one has left the young generation and
-waits for the next full collection (at most `HOLD` steps, or Python's schedule once no graph lives).
+a young collection and dropped later: that one has left the young generation and waits for the next
+full collection (at most `HOLD` steps; sooner when what it holds makes memory grow; or Python's
+schedule once no graph lives).
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import time
 import weakref
 from collections.abc import Iterator
@@ -41,7 +45,7 @@ from dataclasses import dataclass, field
 
 from .guards import on_next_node
 
-__all__ = ["enabled", "LARGE", "HOLD", "IDLE", "loop", "measure", "Measurement", "state"]
+__all__ = ["enabled", "LARGE", "HOLD", "IDLE", "REARM", "loop", "measure", "Measurement", "state"]
 
 enabled = True
 """Whether the engine manages the collector (see the module doc)."""
@@ -52,43 +56,59 @@ reference per graph, ~1 µs); below it the collector's scans cost next to nothin
 
 HOLD = 50
 """While the policy holds, every HOLD-th backward() ends with a full collection instead of a young
-one: old cycles in a program that keeps its graphs alive for good are still collected."""
+one: old cycles in a program that keeps its graphs alive for good are still collected. Sooner when
+memory grows: a backward() that finds Python's allocated blocks grown since the last full
+collection by more than a quarter, and by more than twice its graph (~5 blocks per node), ends
+with a full one too (a cycle that keeps each step's graph alive is then freed within a few steps)."""
 
-IDLE = 2000
+IDLE = 10_000
 """While the policy holds, this many young collections without a backward() — beyond those the last
 step's forward pass needed (twice its graph's objects, ~3 per node, over the young threshold) —
 give Python its thresholds back: training has stopped and its last loss is still alive (in a
 notebook, say), and the older generations are collected on Python's schedule again. (A young
 collection comes every ~700 tracked objects made and not yet freed.)"""
 
+REARM = 8
+"""A graph's first node that is gone before the next backward() (a temporary) passes the arming on
+to the next node made, at most this many times per step."""
+
 _WAIT = 2**31 - 1  # a threshold never reached: that generation's collection waits
 _live = 0  # armed graphs alive (their first nodes' weak references)
 _saved: tuple[int, int, int] | None = None  # Python's thresholds, while the policy holds
-_passes = 0  # backward() calls since the policy began holding (or last ran a full collection)
+_passes = 0  # backward() calls the policy held for since its last full collection (a step whose graph
+# dies with it lets go and arms again each step: the count goes on across those)
 _idle = 0  # young collections since the last backward(), while the policy holds
 _idle_limit = IDLE  # IDLE, plus the young collections the last step's forward pass needed
+_blocks = 0  # sys.getallocatedblocks() after the last full collection the policy ran (0: none yet)
+_rearm = 0  # how many more short-lived first nodes may pass the arming on (see _disarm)
 _loops = 0  # loop() blocks open
+_backwards = 0  # backward() calls so far
 _measuring: list[Measurement] = []  # the open measure() blocks
 
 
 def _arm(node) -> None:
     """The first node of a graph after a large backward(): only young collections while it lives."""
-    global _live, _saved, _passes
+    global _live, _saved
     if not enabled or not gc.isenabled():
         return
-    weakref.finalize(node, _disarm)
+    weakref.finalize(node, _disarm, _backwards)
     if _saved is None:
-        _saved, _passes = gc.get_threshold(), 0
+        _saved = gc.get_threshold()
     gc.set_threshold(_saved[0], _WAIT, _WAIT)  # young collections only: the others wait
     _live += 1
 
 
-def _disarm() -> None:
+def _disarm(armed_at: int) -> None:
     """An armed graph's first node is gone. When it was the last, Python's thresholds are back (a
     full collection that waited runs when Python's own schedule calls for it; if training goes on,
-    the next graph arms the policy again first)."""
-    global _live
+    the next graph arms the policy again first). A node gone before any backward() was a temporary
+    (`(w * 1.0).data` before the forward pass): the next node made is armed instead, up to REARM
+    times per step."""
+    global _live, _rearm
     _live = max(0, _live - 1)
+    if armed_at == _backwards and _rearm > 0 and enabled:
+        _rearm -= 1
+        on_next_node(_arm)
     if _live == 0:
         _release()
 
@@ -105,17 +125,23 @@ def _release() -> None:
 def backward_done(order: list) -> None:
     """`backward()`'s last step: while the policy holds, a young collection (the cycles dropped since
     the last one); after a large graph, arm for the next one."""
-    global _passes, _idle, _idle_limit
+    global _passes, _idle, _idle_limit, _blocks, _backwards, _rearm
+    _backwards += 1
     if _saved is not None and gc.isenabled():
         _passes += 1
-        if _passes >= HOLD:
+        blocks = sys.getallocatedblocks()
+        if not _blocks:
+            _blocks = blocks  # the first backward() the policy holds for: the baseline
+        if _passes >= HOLD or blocks - _blocks > max(_blocks // 4, 10 * len(order)):
             _passes = 0
             gc.collect()
+            _blocks = sys.getallocatedblocks()
         else:
             gc.collect(0)
     _idle = 0  # (after backward()'s own collection)
     _idle_limit = IDLE + 6 * len(order) // max(1, gc.get_threshold()[0])
     if enabled and len(order) >= LARGE and not _loops:
+        _rearm = REARM
         on_next_node(_arm)
 
 

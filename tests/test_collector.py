@@ -177,6 +177,64 @@ def test_the_users_own_thresholds_set_while_the_policy_holds_are_kept():
     assert gc.get_threshold() == (5_000, 20, 20)
 
 
+class Holder:
+    """A user's object in a cycle with itself that keeps a step's graph alive (activations kept)."""
+
+    def __init__(self, graph: Value) -> None:
+        self.me, self.graph = self, graph
+
+
+def test_cycles_that_keep_each_steps_graph_alive_do_not_pile_up(monkeypatch):
+    monkeypatch.setattr(collector, "HOLD", 10_000)  # the memory trigger alone
+    xs = [Value(0.1 * i) for i in range(10)]
+    alive: list[int] = []
+    warm_up(xs)
+    most = 0
+    for step in range(30):
+        loss = forward(xs, 3_000)
+        h = Holder(loss)  # made during the step, kept through backward()
+        alive.append(step)
+        weakref.finalize(h, alive.remove, step)
+        loss.backward()
+        del h, loss  # the step is over: the cycle holds its ~6,000-node graph
+        most = max(most, len(alive))
+    assert most <= 8, f"{most} steps' graphs alive at once: the memory trigger did not run"
+
+
+def test_a_step_whose_graph_dies_with_it_still_gets_a_full_collection_every_hold_steps(monkeypatch):
+    monkeypatch.setattr(collector, "HOLD", 5)
+    xs = [Value(0.1 * i) for i in range(10)]
+    flag: list[str] = []
+
+    def step(k: int) -> float:  # as a training step written as a function: its graph dies at return
+        loss = forward(xs, 2_000)
+        if k == 1:
+            c = Cycle()
+            weakref.finalize(c, flag.append, "collected")
+            junk = [[] for _ in range(3_000)]  # young collections while c lives: it leaves generation 0
+            del c, junk
+        loss.backward()
+        return loss.data
+
+    step(0)  # a large backward(): from here on each step's graph is armed, and lets go when it dies
+    for k in range(1, 20):
+        step(k)
+        if flag:
+            break
+    assert flag == ["collected"] and k <= 1 + collector.HOLD
+
+
+def test_a_short_lived_first_node_passes_the_arming_on_to_the_graph(monkeypatch):
+    xs = [Value(0.1 * i) for i in range(10)]
+    flag: list[str] = []
+    warm_up(xs)
+    assert (xs[0] * 1.0).data == 0.0  # a temporary: the first node after backward(), gone at once
+    loss = forward(xs, 5_000, drop_cycle_at=10, flag=flag)
+    assert collector.state()["holding"], "the graph that followed the temporary was not armed"
+    loss.backward()
+    assert flag == ["collected"]
+
+
 def test_the_users_thresholds_are_restored_and_the_policy_can_be_switched_off():
     gc.set_threshold(1000, 20, 30)
     xs = [Value(0.5), Value(0.25)]
