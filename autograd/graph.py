@@ -94,10 +94,10 @@ def backward(root: Value) -> None:
         g = node.grad
         if g == 0.0 or not node.parents:
             continue  # nothing to pass on (a leaf has no parents; 0 · x = 0)
-        if len(node.parents) == 2:  # most nodes have two parents: the loop below, unrolled (no zip)
+        if len(node.parents) == 2:  # the loop below, written out for two parents (most nodes): faster
             (a, b), (da, db) = node.parents, node.local_grads
-            if da:
-                a.grad += da * g
+            if da:  # 0 · x = 0
+                a.grad += da * g  # ∂root/∂a += ∂node/∂a · ∂root/∂node
             if db:
                 b.grad += db * g
             continue

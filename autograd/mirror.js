@@ -181,7 +181,7 @@ const CHAINRULE_MIRROR = (function () {
         fail("op '**': " + repr(a) + " ** Value(" + repr(n) + ") needs a base > 0 (∂/∂b = aᵇ·ln a is undefined)");
     } else if (a === 0 && n < 0) fail("op '**': 0.0 ** " + repr(n) + " is undefined (0 to a negative power)");
     else if (a < 0 && Number.isFinite(n) && !Number.isInteger(n))
-      fail("op '**': " + repr(a) + " ** " + repr(n) + " is not a real number (negative base, fractional exponent)");
+      fail("op '**': (" + repr(a) + ") ** " + repr(n) + " is not a real number (negative base, fractional exponent)");
     return pow(a, n, "op '**': " + repr(a) + " ** " + repr(n) + " overflows a float");
   }
 

@@ -92,7 +92,7 @@ def power(a: float, n: float, exponent_is_a_value: bool = False) -> float:
     elif a == 0.0 and n < 0.0:
         raise ZeroDivisionError(f"op '**': 0.0 ** {n!r} is undefined (0 to a negative power)")
     elif a < 0.0 and math.isfinite(n) and not n.is_integer():
-        raise ValueError(f"op '**': {a!r} ** {n!r} is not a real number (negative base, fractional exponent)")
+        raise ValueError(f"op '**': ({a!r}) ** {n!r} is not a real number (negative base, fractional exponent)")
     try:
         return a**n
     except OverflowError:

@@ -64,7 +64,11 @@ AGREE = 1e-9  # the largest loss or gradient difference two implementations may 
 def target(value: float, goal: float, *, at_least: bool = False, unit: str = "×", digits: int = 2) -> str:
     """`9.55× (target ≤ 5×: MISSED)` or `4.30× (target ≤ 5×: met)`: every target with its mark."""
     met = value >= goal if at_least else value <= goal
-    return f"{value:.{digits}f}{unit} (target {'≥' if at_least else '≤'} {goal:g}{unit}: {'met' if met else 'MISSED'})"
+    shown = f"{value:.{digits}f}"
+    while float(shown) == goal and value != goal and digits < 6:  # 1.496× must not print as 1.50×, MISSED
+        digits += 1
+        shown = f"{value:.{digits}f}"
+    return f"{shown}{unit} (target {'≥' if at_least else '≤'} {goal:g}{unit}: {'met' if met else 'MISSED'})"
 
 
 # ---------------------------------------------------------------- 1. the demo workload
