@@ -135,6 +135,7 @@ def weighted_sums(
     biases: Sequence[Value | None],
     inputs: Sequence[Value],
     labels: Sequence[str | None] | None = None,
+    data: Sequence[Sequence[float]] | None = None,
 ) -> list[Value]:
     """One `weighted_sum` node per row of weights, all over the same input Values (a layer's z's).
 
@@ -142,16 +143,20 @@ def weighted_sums(
     b + w₁x₁ + w₂x₂ + …, added left to right: the float micrograd's Neuron computes. rows[j] has
     one weight per input; biases[j] is a Value or None; labels[j] names z_j. Checked cheaply:
     lengths always, types when reading them fails (TypeError naming the argument).
+
+    `data[j]`, when given, is row j's weights' data as the caller read it (`[w.data for w in
+    rows[j]]`), for rows used over many inputs in one forward pass (a GPT's positions): read once,
+    not once per input. It is trusted: the weights must not change between the read and this call.
     """
     xt = tuple(inputs)
     n = len(xt)
     try:
         xd = tuple([x.data for x in xt])
         out = []
-        for ws, b, label in zip(rows, biases, labels or (None,) * len(rows)):
+        for j, (ws, b, label) in enumerate(zip(rows, biases, labels or (None,) * len(rows))):
             if len(ws) != n:
                 raise ValueError(f"weighted_sums: a row of {len(ws)} weights for {n} inputs")
-            wd = [w.data for w in ws]
+            wd = data[j] if data is not None else [w.data for w in ws]
             if b is None:
                 out.append(make_node(sum(map(_mul, wd, xd)), (*ws, *xt), (*xd, *wd), WEIGHTED_SUM, label))
             else:

@@ -457,9 +457,15 @@ class _Builder:
 class _Fused(_Builder):
     """One node per dot product (Σwx), per RMSNorm output, per α; one node J."""
 
-    @staticmethod
-    def linear(x: list, w: list, labels: list[str]) -> list[Value]:
-        return weighted_sums(w, [None] * len(w), x, labels)  # Σᵢ wᵢxᵢ from 0, left to right: microgpt's floats
+    def __init__(self, model: GPT, groups: bool) -> None:
+        super().__init__(model, groups)
+        self.read: dict[int, list[list[float]]] = {}  # each weight matrix's data, read once per forward pass
+
+    def linear(self, x: list, w: list, labels: list[str]) -> list[Value]:
+        data = self.read.get(id(w))
+        if data is None:  # (the builder lives for one forward pass, in which no weight changes)
+            data = self.read[id(w)] = [[v.data for v in row] for row in w]
+        return weighted_sums(w, [None] * len(w), x, labels, data)  # Σᵢ wᵢxᵢ from 0, left to right: microgpt's floats
 
     @staticmethod
     def norm(x: list, labels: list[str]) -> list[Value]:

@@ -261,3 +261,18 @@ def test_the_readme_says_how_long_the_two_files_are():
         ).endswith(f"| {lines}"), f"README's line count of {name} is not {lines}"
     total = sum(len((ROOT / "autograd" / n).read_text(encoding="utf-8").splitlines()) for n in ("value.py", "graph.py"))
     assert f"{total} lines together" in readme
+
+
+def test_weighted_sums_with_the_rows_data_read_once_build_the_same_nodes():
+    import random
+
+    from autograd import weighted_sums
+
+    rng = random.Random(3)
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(5)] for _ in range(4)]
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    data = [[w.data for w in row] for row in rows]  # as nn.gpt reads each matrix once per forward pass
+    plain = weighted_sums(rows, [None] * 4, xs)
+    once = weighted_sums(rows, [None] * 4, xs, None, data)
+    for a, b in zip(plain, once):
+        assert a.data == b.data and a.local_grads == b.local_grads and a.parents == b.parents and a.op == b.op
