@@ -259,12 +259,7 @@ def _pick(a: Value, b: Value, a_wins: bool, op: ops.Op) -> Value:
 
 def _constant(x: object, where: str) -> Value:
     """A number in an op, as a constant leaf (it shows in the graph, as in micrograd)."""
-    if type(x) is not float:  # an int that fits a float (sum()'s start 0) is converted at once
-        x = float(x) if type(x) is int and -_BIG < x < _BIG else real(x, where, "operand", finite=False)
-    return make_node(x, (), (), "")
-
-
-_BIG = 2**1023  # |int| below it: float() cannot overflow
+    return make_node(x if type(x) is float else real(x, where, "operand", finite=False), (), (), "")
 
 
 def _data(x: object, how: str) -> float:  # what a comparison compares

@@ -236,7 +236,7 @@ def test_integers_too_large_for_a_float_are_named():
 
 def test_integer_constants_become_float_leaves_at_the_edge_of_the_float_range():
     v = Value(2.0)
-    for n in (0, 3, -7, 2**53 + 1, 2**1023 - 1, -(2**1023) + 1, 2**1023):  # 2**1023: the checked path
+    for n in (0, 3, -7, 2**53 + 1, 2**1023 - 1, -(2**1023) + 1, 2**1023):  # up to the float range's edge
         c = (n + v).parents[0]
         assert type(c.data) is float and c.data == float(n) and c.op == "" and c.parents == ()
     with pytest.raises(ValueError, match=r"^op '\+': operand must be a real number, got an integer too large"):
