@@ -113,6 +113,7 @@ class Module:
         raise NotImplementedError
 
     def parameters(self) -> list[Value]:
+        """The parameters in `named_parameters()`'s order (a training loop asks each step: no names built)."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -213,6 +214,9 @@ class Neuron(Module):
             named.append(("b", self.b))
         return named
 
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b] if self.b is not None else list(self.w)
+
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"
         fused = "" if self.fused else ", elementary"
@@ -299,6 +303,9 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} → {self.nout}, {self.neurons[0].activation})"
@@ -453,6 +460,9 @@ class MLP(Module):
         return [
             (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)

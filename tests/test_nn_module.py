@@ -78,6 +78,16 @@ def test_parameter_counts_shapes_and_names():
     assert len(nn.MLP(2, [2, 2], bias=False).parameters()) == 8
 
 
+def test_parameters_are_the_named_ones_in_their_order():
+    # parameters() is written per class (no names built); it must list what named_parameters() lists
+    for bias in (True, False):
+        net = nn.MLP(3, [4, 2], bias=bias)
+        for module in (net, net.layers[1], net.layers[0].neurons[2]):
+            params = module.parameters()
+            assert [id(p) for p in params] == [id(p) for _, p in module.named_parameters()]
+            assert len(params) == len({id(p) for p in params}) == len(module.named_parameters())
+
+
 def test_labels_read_like_the_course():
     net = nn.MLP(2, [2, 2], bias=True)
     assert net.layers[0].neurons[1].w[0].label == "w_2,1^(1)"  # to neuron 2, from neuron 1, Θ^(1)
