@@ -13,8 +13,9 @@ What it is not: a scheduler or a clipper; change `lr` between steps if you need 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+
+import numpy as np
 
 from autograd import ChangeReport, Value, mark_changed
 from autograd.args import real
@@ -82,7 +83,11 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba): m := β₁m + (1−β₁)g, v := β₂v + (1−β₂)g²,
-    θ := θ − η m̂ / (√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)."""
+    θ := θ − η m̂ / (√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+
+    Written on vectors, as the paper writes it (NumPy float64: each operation rounds as the same
+    operation on Python floats, so θ is the float a loop over the parameters would give).
+    """
 
     def __init__(
         self,
@@ -97,19 +102,22 @@ class Adam(Optimizer):
         b1, b2 = (real(b, "Adam", f"betas[{i}]", low=0.0, high=1.0, high_open=True) for i, b in enumerate(betas))
         self.betas, self.eps = (b1, b2), real(eps, "Adam", "eps", low=0.0, low_open=True)
         self.t = 0
-        self._m = [0.0] * len(self.params)
-        self._v = [0.0] * len(self.params)
+        self._m = np.zeros(len(self.params))  # the moments, one entry per parameter
+        self._v = np.zeros(len(self.params))
 
     def step(self) -> None:
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t  # bias corrections
-        m, v, lr, eps = self._m, self._v, self.lr, self.eps
-        for i, p in enumerate(self.params):
-            g = p.grad
-            m[i] = b1 * m[i] + (1.0 - b1) * g
-            v[i] = b2 * v[i] + (1.0 - b2) * g * g
-            p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
+        params = self.params
+        g = np.array([p.grad for p in params])
+        theta = np.array([p.data for p in params])
+        with np.errstate(all="ignore"):  # an inf or NaN grad gives inf or NaN, silently, as on Python floats
+            self._m = m = b1 * self._m + (1.0 - b1) * g
+            self._v = v = b2 * self._v + (1.0 - b2) * g * g
+            theta -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+        for p, new in zip(params, theta.tolist()):
+            p.data = new
         mark_changed(self._report, key=self)  # one dict assignment: the report was built once
 
     def __repr__(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +147,34 @@ def test_adam_second_step_by_hand_shows_the_bias_correction():
     assert p.data == pytest.approx(0.93661, abs=1e-5)  # the step back is 0.0366: smaller than the first
     assert repr(opt) == "Adam(1 parameter, lr=0.1, betas=(0.9, 0.999), step 2)"
     assert repr(nn.SGD([p, Value(0.0)], lr=0.5, momentum=0.9)) == "SGD(2 parameters, lr=0.5, momentum=0.9)"
+
+
+def test_adam_on_vectors_gives_the_floats_of_a_loop_over_the_parameters():
+    # step() works on NumPy vectors; each θ must be the very float the scalar formulas give on Python
+    # floats (the loop below), also where a grad is 0, huge, inf or NaN — silently, no warning
+    rng = random.Random(3)
+    grads = [[rng.gauss(0.0, 10.0 ** rng.randint(-8, 8)) for _ in range(40)] for _ in range(4)]
+    for row in grads:
+        row[:5] = [0.0, 1e200, -math.inf, math.nan, 5e-324]
+    ps = [Value(rng.uniform(-1.0, 1.0)) for _ in range(40)]
+    theta = [p.data for p in ps]
+    m, v = [0.0] * 40, [0.0] * 40
+    b1, b2, lr, eps = 0.85, 0.99, 0.01, 1e-8
+    opt = nn.Adam(ps, lr=lr, betas=(b1, b2), eps=eps)
+    for t, row in enumerate(grads, start=1):
+        for p, g in zip(ps, row):
+            p.grad = g
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            opt.step()
+        for i, g in enumerate(row):
+            m[i] = b1 * m[i] + (1.0 - b1) * g
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g
+            theta[i] -= lr * (m[i] / (1.0 - b1**t)) / (math.sqrt(v[i] / (1.0 - b2**t)) + eps)
+        assert [repr(p.data) for p in ps] == [repr(x) for x in theta]  # repr: NaN equals NaN
+        assert all(type(p.data) is float for p in ps)
+    assert math.isfinite(ps[0].data) and math.isfinite(ps[1].data)  # g = 0; g² overflows: the step is 0
+    assert math.isnan(ps[2].data) and math.isnan(ps[3].data)  # −inf / inf; NaN
 
 
 def test_optimizer_bad_input():
