@@ -515,16 +515,17 @@ KINDS["l2"] = "λ/(2m) Σ w² (op.params: lam, m)"
 # `(val - max_val).exp()`, `sum(exps)`, `e / total`), so the fused graph and the elementary one
 # give the same outputs to the last bit. An op object per output position (its `index`), cached.
 
-_row_ops: dict[tuple, Op] = {}
+_row_ops: dict[tuple, list[Op]] = {}
 
 
-def _row_op(name: str, rule, **params) -> Op:
-    """The op of output `params['index']` of an n-to-n op: one object per (name, params), cached."""
-    key = (name, *params.values())
+def _row_ops_of(name: str, rule, n: int, **params) -> list[Op]:
+    """The ops of outputs 0 … n−1 of an n-to-n op (op.params: `params` and the output's `index`):
+    one object per (name, params, index), built once per (name, params, n) and cached."""
+    key = (name, n, *params.values())
     found = _row_ops.get(key)
     if found is None:
-        found = Op(name, rule, **params)
-        if len(_row_ops) < 4096:
+        found = [Op(name, rule, **params, index=i) for i in range(n)]
+        if len(_row_ops) < 1024:
             _row_ops[key] = found
     return found
 
@@ -563,10 +564,11 @@ def rmsnorm(xs: Sequence[Value], eps: float = 1e-5, labels: Sequence[str | None]
     xd = [x.data for x in xt]
     s = (sum([x * x for x in xd]) / n + eps) ** -0.5  # microgpt's order: ms = Σx²/n, then (ms + ε) ** −0.5
     ys = [x * s for x in xd]
-    out = []
-    for i, (yi, label) in enumerate(zip(ys, labels)):
-        grads = tuple([s * (1.0 - yi * yi / n) if j == i else -(s * (yi * yj / n)) for j, yj in enumerate(ys)])
-        out.append(make_node(yi, xt, grads, _row_op("rmsnorm", _rmsnorm_rule, eps=eps, index=i), label))
+    out, ops = [], _row_ops_of("rmsnorm", _rmsnorm_rule, n, eps=eps)
+    for i, (yi, label, op) in enumerate(zip(ys, labels, ops)):
+        row = [-(s * (yi * yj / n)) for yj in ys]  # j ≠ i
+        row[i] = s * (1.0 - yi * yi / n)  # j = i
+        out.append(make_node(yi, xt, tuple(row), op, label))
     return out
 
 
@@ -607,10 +609,11 @@ def softmax(logits: Sequence[Value], divisor: float = 1.0, labels: Sequence[str 
     exps = [math.exp(x - top) for x in scaled]  # x − top ≤ 0: no overflow
     norm = sum(exps)
     alphas = [e / norm for e in exps]
-    out = []
-    for t, (a, label) in enumerate(zip(alphas, labels)):
-        grads = tuple([a * (1.0 - a) / d if s == t else -(a * b) / d for s, b in enumerate(alphas)])
-        out.append(make_node(a, lt, grads, _row_op("softmax", _softmax_rule, divisor=d, index=t), label))
+    out, ops = [], _row_ops_of("softmax", _softmax_rule, len(lt), divisor=d)
+    for t, (a, label, op) in enumerate(zip(alphas, labels, ops)):
+        row = [-(a * b) / d for b in alphas]  # s ≠ t
+        row[t] = a * (1.0 - a) / d  # s = t
+        out.append(make_node(a, lt, tuple(row), op, label))
     return out
 
 
