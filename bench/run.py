@@ -10,6 +10,8 @@ ratios (never asserted in tests: a shared machine's timings move from run to run
    elementary ones) and the same network hand-written on Python floats. Median ms per epoch
    (forward, loss, backward, update, and freeing the graph), the ratios, and the largest
    difference between the loss trajectories (they must agree to 1e-9: it is the same arithmetic).
+   micrograd's loop on chainrule runs once more in parts: the collector's share of its epoch and
+   the topological walk, each in units of the floats' epoch (why it stays above 4× the floats).
 2. The deepest chain each engine backpropagates, and bytes per node.
 3. A 10⁵-term sum as one node.
 4. The matrix implementation: one gradient of the course's digit network shape (400-25-10,
@@ -55,7 +57,7 @@ from operator import mul
 import numpy as np
 
 import nn
-from autograd import Value, total
+from autograd import Value, collector, topological_order, total
 from nn import matrix
 
 AGREE = 1e-9  # the largest loss or gradient difference two implementations may show
@@ -126,11 +128,13 @@ def chainrule_epoch(model: nn.MLP, params: list[Value], X, targets, k: int, paus
             gc.enable()
 
 
-def demo_loop_epoch(model, value_class, X, Y, k: int) -> tuple[float, float]:
+def demo_loop_epoch(model, value_class, X, Y, k: int, walks: list | None = None) -> tuple[float, float]:
     """micrograd's demo loop as written (its notebook's `loss()` and update), on the model given:
     inputs made Values, `sum()` of `(1 + -yi * scorei).relu()`, `alpha * sum(p * p …)`, the accuracy
     list, zero_grad, backward, the update — the code a user ports, no fused loss; (loss, seconds).
-    micrograd's MLP and chainrule's nn.MLP (a one-output network returns the Value) both run it."""
+    micrograd's MLP and chainrule's nn.MLP (a one-output network returns the Value) both run it.
+    With `walks` (chainrule only), the topological walk of the epoch's graph is also timed on its
+    own, after the update, and appended there (its time is not in the epoch's seconds)."""
     t0 = time.perf_counter()
     inputs = [list(map(value_class, xrow)) for xrow in X]
     scores = list(map(model, inputs))  # a one-output network returns the Value
@@ -145,8 +149,14 @@ def demo_loop_epoch(model, value_class, X, Y, k: int) -> tuple[float, float]:
     for p in model.parameters():
         p.data -= lr * p.grad
     value = total_loss.data
+    walked = 0.0
+    if walks is not None:
+        t1 = time.perf_counter()
+        topological_order(total_loss)
+        walked = time.perf_counter() - t1
+        walks.append(walked)
     del inputs, scores, losses, data_loss, reg_loss, total_loss
-    return value, time.perf_counter() - t0
+    return value, time.perf_counter() - t0 - walked
 
 
 def floats_epoch(weights, biases, X, Y, k: int, map_dot: bool = False) -> tuple[float, float]:
@@ -210,8 +220,13 @@ def floats_epoch(weights, biases, X, Y, k: int, map_dot: bool = False) -> tuple[
     return data_loss + reg, time.perf_counter() - t0
 
 
-def demo_workload(epochs_slow: int, epochs_fast: int, n: int) -> dict[str, tuple[list[float], list[float]]]:
-    """{implementation: (losses, seconds per epoch)}; the slow ones timed over fewer epochs."""
+def demo_workload(
+    epochs_slow: int, epochs_fast: int, n: int, parts: dict | None = None
+) -> dict[str, tuple[list[float], list[float]]]:
+    """{implementation: (losses, seconds per epoch)}; the slow ones timed over fewer epochs.
+
+    `parts`, when given, gets where chainrule's time on micrograd's loop goes, from the same
+    epochs run again: {"seconds", "collector", "walk"}, lists of seconds per epoch."""
     import micrograd.nn as mnn
 
     def micrograd_model():
@@ -287,6 +302,15 @@ def demo_workload(epochs_slow: int, epochs_fast: int, n: int) -> dict[str, tuple
         epochs_fast,
     )
     gc.collect()
+    if parts is not None:  # micrograd's loop on chainrule again, timed in parts
+        model = chainrule_model(fused=True)
+        parts.update(seconds=[], collector=[], walk=[])
+        for k in range(epochs_fast):
+            with collector.measure() as m:
+                _, seconds = demo_loop_epoch(model, Value, X, Y, k, walks=parts["walk"])
+            parts["seconds"].append(seconds)
+            parts["collector"].append(m.seconds)
+        gc.collect()
     return out
 
 
@@ -827,7 +851,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"chainrule benchmark — Python {sys.version.split()[0]}, numpy {np.__version__}{' (quick)' if quick else ''}")
     print()
-    res = demo_workload(slow, fast, n)
+    parts: dict = {}
+    res = demo_workload(slow, fast, n, parts)
     ms = {k: 1e3 * statistics.median(t) for k, (_, t) in res.items()}
     base = res["micrograd"][0]
     agree = {k: max(abs(a - b) for a, b in zip(base, losses)) for k, (losses, _) in res.items()}
@@ -863,6 +888,14 @@ def main(argv: list[str] | None = None) -> int:
         f"   micrograd's own loop on chainrule's MLP (its `sum()` of `(1 + -yi * scorei).relu()` and "
         f"`1e-4 * sum(p * p …)`, no fused loss): vs micrograd {vs_mg} faster; vs the floats by hand "
         f"{target(users / ms['floats by hand'], 4)}"
+    )
+    floats = ms["floats by hand"]
+    walk, coll, whole = (1e3 * statistics.median(parts[k]) for k in ("walk", "collector", "seconds"))
+    print(
+        f"   where that loop's epoch goes (its {fast} epochs again, in parts; in units of the floats' epoch): "
+        f"the collector's young scans {coll:.2f} ms ({coll / floats:.2f}×: each new object scanned once, "
+        f"for the dropped-cycle promise), the topological walk {walk:.2f} ms ({walk / floats:.2f}×: the floats "
+        f"know their order), the rest {whole - coll - walk:.2f} ms ({(whole - coll - walk) / floats:.2f}×)"
     )
     ok_traj = max(agree.values()) < AGREE and agree_fast < AGREE
     print(
@@ -1011,6 +1044,7 @@ def main(argv: list[str] | None = None) -> int:
                     "vs_floats": floor,
                     "users_loop_vs_micrograd": ms["micrograd"] / users,
                     "users_loop_vs_floats": users / ms["floats by hand"],
+                    "users_loop_parts_ms": {"collector": coll, "walk": walk, "epoch": whole},
                     "chain_depth": depth,
                     "chain_build_s": t_build,
                     "chain_backward_s": t_back,
