@@ -53,10 +53,21 @@ def _walk(root: Value, reset: bool = False) -> tuple[list[Value], set[Value]]:
             mark(node)
             # Invariant: a seen parent is already in `order` (waiting under a None, it would depend
             # on `node`: a cycle). So when every parent was seen, node may follow them at once.
-            if not seen.issuperset(node.parents):
+            parents = node.parents
+            if len(parents) == 2:  # the branch below, written out for two parents (most nodes): faster
+                a, b = parents
+                if a not in seen or b not in seen:
+                    push(node)
+                    push(None)
+                    if b not in seen:
+                        push(b)
+                    if a not in seen:  # pushed last: visited first
+                        push(a)
+                    continue
+            elif not seen.issuperset(parents):
                 push(node)
                 push(None)
-                for p in reversed(node.parents):  # reversed: the first parent is visited first
+                for p in reversed(parents):  # reversed: the first parent is visited first
                     if p not in seen:
                         push(p)
                 continue
