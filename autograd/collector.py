@@ -55,8 +55,9 @@ LARGE = 1000
 reference per graph, ~1 µs); below it the collector's scans cost next to nothing."""
 
 HOLD = 50
-"""While the policy holds, every HOLD-th backward() ends with a full collection instead of a young
-one: old cycles in a program that keeps its graphs alive for good are still collected. Sooner when
+"""While the policy holds, the HOLD-th backward() since the last full collection (the policy's, or
+any other: a `gc.collect()` of yours restarts the count) ends with a full collection instead of a
+young one: old cycles in a program that keeps its graphs alive for good are still collected. Sooner when
 memory grows: a backward() that finds Python's allocated blocks grown since the last full
 collection by more than a quarter, and by more than twice its graph (~5 blocks per node), ends
 with a full one too (a cycle that keeps each step's graph alive is then freed within a few steps)."""
@@ -147,14 +148,18 @@ def backward_done(order: list) -> None:
 
 def _on_collection(phase: str, info: dict) -> None:
     """gc's callback: `measure()` blocks note the time of each collection; while the policy holds,
-    young collections without a backward() are counted, and past the limit (see IDLE) it lets go."""
-    global _idle
+    young collections without a backward() are counted, and past the limit (see IDLE) it lets go;
+    a full collection restarts HOLD's count and the memory baseline."""
+    global _idle, _passes, _blocks
     for m in _measuring:
         m._note(phase, info)
     if phase == "stop" and _saved is not None and info["generation"] == 0:
         _idle += 1
         if _idle >= _idle_limit:
             _release()  # (only thresholds change here: no collection starts inside a callback)
+    elif phase == "stop" and info["generation"] == 2:  # a full collection, anyone's: HOLD counts from here
+        _passes = 0
+        _blocks = sys.getallocatedblocks()
 
 
 gc.callbacks.append(_on_collection)

@@ -105,6 +105,30 @@ def test_a_cycle_that_outlived_a_young_collection_waits_at_most_hold_steps(monke
     assert flag == ["collected"] and steps <= collector.HOLD
 
 
+def test_a_full_collection_of_yours_restarts_the_count_to_hold(monkeypatch):
+    # HOLD counts backward() calls since the last full collection, whoever ran it: a user's gc.collect()
+    # (or a benchmark's) is not followed by a second one a few steps later
+    monkeypatch.setattr(collector, "HOLD", 5)
+    xs = [Value(0.1 * i) for i in range(10)]
+    warm_up(xs)
+
+    def step():
+        loss = forward(xs, collector.LARGE)
+        loss.backward()
+
+    gc.collect()
+    for _ in range(3):
+        step()
+    with collector.measure() as m:
+        gc.collect()  # yours: the count starts again
+        for _ in range(4):
+            step()
+    assert m.collections[2] == 1, "yours alone: the 4 steps after it are not the HOLD-th"
+    with collector.measure() as m:
+        step()
+    assert m.collections[2] == 1, "the HOLD-th backward() since yours ends with a full collection"
+
+
 def test_a_long_lived_cycle_is_collected_when_no_graph_is_alive_or_after_hold_passes(monkeypatch):
     xs = [Value(0.1 * i) for i in range(10)]
     flag: list[str] = []
