@@ -64,6 +64,12 @@ def _walk(root: Value, reset: bool = False) -> tuple[list[Value], set[Value]]:
                     if a not in seen:  # pushed last: visited first
                         push(a)
                     continue
+            elif len(parents) == 1:  # one parent (relu, exp, …): the same, written out
+                if parents[0] not in seen:
+                    push(node)
+                    push(None)
+                    push(parents[0])
+                    continue
             elif not seen.issuperset(parents):
                 push(node)
                 push(None)
