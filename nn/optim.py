@@ -112,9 +112,12 @@ class Adam(Optimizer):
         params = self.params
         g = np.array([p.grad for p in params])
         theta = np.array([p.data for p in params])
+        m, v = self._m, self._v
         with np.errstate(all="ignore"):  # an inf or NaN grad gives inf or NaN, silently, as on Python floats
-            self._m = m = b1 * self._m + (1.0 - b1) * g
-            self._v = v = b2 * self._v + (1.0 - b2) * g * g
+            m *= b1  # m := β₁m + (1−β₁)g, in place
+            m += (1.0 - b1) * g
+            v *= b2  # v := β₂v + (1−β₂)g²
+            v += (1.0 - b2) * g * g
             theta -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
         for p, new in zip(params, theta.tolist()):
             p.data = new
