@@ -4,6 +4,8 @@ a user's dropped cycles are collected — by the time backward() returns, or whe
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import weakref
 
 import pytest
@@ -201,28 +203,42 @@ def test_the_users_own_thresholds_set_while_the_policy_holds_are_kept():
     assert gc.get_threshold() == (5_000, 20, 20)
 
 
-class Holder:
-    """A user's object in a cycle with itself that keeps a step's graph alive (activations kept)."""
+PILE_UP = """
+import weakref
+from autograd import Value, collector
 
-    def __init__(self, graph: Value) -> None:
+collector.HOLD = 10_000  # the memory trigger alone
+
+
+class Holder:  # a user's object in a cycle with itself that keeps a step's graph alive (activations kept)
+    def __init__(self, graph):
         self.me, self.graph = self, graph
 
 
-def test_cycles_that_keep_each_steps_graph_alive_do_not_pile_up(monkeypatch):
-    monkeypatch.setattr(collector, "HOLD", 10_000)  # the memory trigger alone
-    xs = [Value(0.1 * i) for i in range(10)]
-    alive: list[int] = []
-    warm_up(xs)
-    most = 0
-    for step in range(30):
-        loss = forward(xs, 3_000)
-        h = Holder(loss)  # made during the step, kept through backward()
-        alive.append(step)
-        weakref.finalize(h, alive.remove, step)
-        loss.backward()
-        del h, loss  # the step is over: the cycle holds its ~6,000-node graph
-        most = max(most, len(alive))
-    assert most <= 8, f"{most} steps' graphs alive at once: the memory trigger did not run"
+xs = [Value(0.1 * i) for i in range(10)]
+alive, most = [], 0
+for step in range(30):
+    loss = xs[0]
+    for i in range(3_000):
+        loss = loss * 0.999 + xs[(i + 1) % 10]
+    h = Holder(loss)  # made during the step, kept through backward()
+    alive.append(step)
+    weakref.finalize(h, alive.remove, step)
+    loss.backward()
+    del h, loss  # the step is over: the cycle holds its ~6,000-node graph
+    most = max(most, len(alive))
+print(most)
+"""
+
+
+def test_cycles_that_keep_each_steps_graph_alive_do_not_pile_up():
+    # In a script of its own: the memory trigger fires when Python's allocated blocks grew by a
+    # quarter (and by twice the graph), so how many graphs pile up depends on the process's size —
+    # a user's training script, not a test process that earlier tests made large.
+    done = subprocess.run([sys.executable, "-c", PILE_UP], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    most = int(done.stdout)
+    assert 2 <= most <= 8, f"{most} steps' graphs alive at once: the memory trigger did not run"
 
 
 def test_a_step_whose_graph_dies_with_it_still_gets_a_full_collection_every_hold_steps(monkeypatch):
