@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
 from autograd import ChangeReport, Value, mark_changed
 from autograd.args import real
 
@@ -101,17 +99,21 @@ class Adam(Optimizer):
             raise TypeError(f"Adam: betas must be a pair of numbers (β₁, β₂), got {betas!r}")
         b1, b2 = (real(b, "Adam", f"betas[{i}]", low=0.0, high=1.0, high_open=True) for i, b in enumerate(betas))
         self.betas, self.eps = (b1, b2), real(eps, "Adam", "eps", low=0.0, low_open=True)
+        import numpy as np  # here, not at the top: `import nn` stays light (numpy loads on first use)
+
         self.t = 0
         self._m = np.zeros(len(self.params))  # the moments, one entry per parameter
         self._v = np.zeros(len(self.params))
 
     def step(self) -> None:
+        import numpy as np
+
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t  # bias corrections
         params = self.params
-        g = np.array([p.grad for p in params])
-        theta = np.array([p.data for p in params])
+        g = np.array([p.grad for p in params], dtype=float)  # (an int grad or weight: its float, as the loop's)
+        theta = np.array([p.data for p in params], dtype=float)
         m, v = self._m, self._v
         with np.errstate(all="ignore"):  # an inf or NaN grad gives inf or NaN, silently, as on Python floats
             m *= b1  # m := β₁m + (1−β₁)g, in place

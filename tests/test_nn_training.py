@@ -151,12 +151,13 @@ def test_adam_second_step_by_hand_shows_the_bias_correction():
 
 def test_adam_on_vectors_gives_the_floats_of_a_loop_over_the_parameters():
     # step() works on NumPy vectors; each θ must be the very float the scalar formulas give on Python
-    # floats (the loop below), also where a grad is 0, huge, inf or NaN — silently, no warning
+    # floats (the loop below), also where a grad is 0, huge, inf, NaN or an int — silently, no warning
     rng = random.Random(3)
     grads = [[rng.gauss(0.0, 10.0 ** rng.randint(-8, 8)) for _ in range(40)] for _ in range(4)]
     for row in grads:
-        row[:5] = [0.0, 1e200, -math.inf, math.nan, 5e-324]
+        row[:7] = [0.0, 1e200, -math.inf, math.nan, 5e-324, 2**70, True]  # ints too: a user's p.grad = 1
     ps = [Value(rng.uniform(-1.0, 1.0)) for _ in range(40)]
+    ps[6].data, ps[7].data = 0, 1  # weights a user reset to ints
     theta = [p.data for p in ps]
     m, v = [0.0] * 40, [0.0] * 40
     b1, b2, lr, eps = 0.85, 0.99, 0.01, 1e-8
@@ -175,6 +176,12 @@ def test_adam_on_vectors_gives_the_floats_of_a_loop_over_the_parameters():
         assert all(type(p.data) is float for p in ps)
     assert math.isfinite(ps[0].data) and math.isfinite(ps[1].data)  # g = 0; g² overflows: the step is 0
     assert math.isnan(ps[2].data) and math.isnan(ps[3].data)  # −inf / inf; NaN
+    q = Value(0.5)  # every weight an int (a user's reset), every grad an int: still the loop's floats
+    opt = nn.Adam([q], lr=0.1)
+    q.data, q.grad = 0, 2**70
+    opt.step()
+    m, v = (1.0 - 0.9) * 2**70, (1.0 - 0.999) * 2**70 * 2**70  # Adam's default betas
+    assert q.data == 0 - 0.1 * (m / (1.0 - 0.9)) / (math.sqrt(v / (1.0 - 0.999)) + 1e-8) and type(q.data) is float
 
 
 def test_optimizer_bad_input():
