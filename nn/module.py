@@ -215,6 +215,8 @@ class Neuron(Module):
         return named
 
     def parameters(self) -> list[Value]:
+        if type(self).named_parameters is not Neuron.named_parameters:
+            return super().parameters()  # a subclass names its own: those are its parameters
         return [*self.w, self.b] if self.b is not None else list(self.w)
 
     def __repr__(self) -> str:
@@ -305,6 +307,8 @@ class Layer(Module):
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def parameters(self) -> list[Value]:
+        if type(self).named_parameters is not Layer.named_parameters:
+            return super().parameters()
         return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
@@ -462,6 +466,8 @@ class MLP(Module):
         ]
 
     def parameters(self) -> list[Value]:
+        if type(self).named_parameters is not MLP.named_parameters:
+            return super().parameters()
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __iter__(self) -> Iterator[Layer]:

@@ -87,6 +87,17 @@ def test_parameters_are_the_named_ones_in_their_order():
             assert [id(p) for p in params] == [id(p) for _, p in module.named_parameters()]
             assert len(params) == len({id(p) for p in params}) == len(module.named_parameters())
 
+    class Scaled(nn.MLP):  # a subclass that adds a parameter in named_parameters() alone
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.scale = Value(1.0)
+
+        def named_parameters(self):
+            return [*super().named_parameters(), ("scale", self.scale)]
+
+    net = Scaled(2, [2, 1])
+    assert len(net.parameters()) == 3 * 2 + 3 + 1 and net.parameters()[-1] is net.scale
+
 
 def test_labels_read_like_the_course():
     net = nn.MLP(2, [2, 2], bias=True)
