@@ -358,12 +358,12 @@ def section(quick: bool, target, agree: float = 1e-9) -> tuple[bool, dict]:
           f"{res['c']['nodes_elementary']:,} on the first document)")  # fmt: skip
     spread = lambda e: f"rounds {min(ratios[e]):.2f}–{max(ratios[e]):.2f}×" if rounds > 1 else "one round"  # noqa: E731
     print(
-        f"   (c) nn.gpt fused vs (a) microgpt's Value: "
-        f"{target(statistics.median(ratios['c']), 10, at_least=True, digits=1)} faster ({spread('c')})"
+        f"   (c) nn.gpt fused, faster than (a) microgpt's Value: "
+        f"{target(statistics.median(ratios['c']), 10, at_least=True, digits=1)} ({spread('c')})"
     )
     print(
-        f"   (b) chainrule's Value on the unchanged code vs (a): "
-        f"{target(statistics.median(ratios['b']), 1.5, at_least=True)} faster ({spread('b')}; the performance "
+        f"   (b) chainrule's Value on the unchanged code, faster than (a): "
+        f"{target(statistics.median(ratios['b']), 1.5, at_least=True)} ({spread('b')}; the performance "
         f"issue's target); with the collector policy off (b0): {statistics.median(ratios['b0']):.2f}×"
     )
     print(

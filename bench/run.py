@@ -874,7 +874,7 @@ def main(argv: list[str] | None = None) -> int:
     speedup = ms["micrograd"] / ms["chainrule"]
     floor = ms["chainrule"] / ms["floats by hand"]
     print(
-        f"   chainrule vs micrograd: {target(speedup, 40, at_least=True, digits=1)} faster; with both collectors "
+        f"   chainrule faster than micrograd: {target(speedup, 40, at_least=True, digits=1)}; with both collectors "
         f"off: {ms['micrograd, gc off'] / ms['chainrule, gc off']:.1f}×"
     )
     print(
@@ -886,14 +886,14 @@ def main(argv: list[str] | None = None) -> int:
     vs_mg = target(ms["micrograd"] / users, 60, at_least=True, digits=1)
     print(
         f"   micrograd's own loop on chainrule's MLP (its `sum()` of `(1 + -yi * scorei).relu()` and "
-        f"`1e-4 * sum(p * p …)`, no fused loss): vs micrograd {vs_mg} faster; vs the floats by hand "
+        f"`1e-4 * sum(p * p …)`, no fused loss): faster than micrograd {vs_mg}; vs the floats by hand "
         f"{target(users / ms['floats by hand'], 4)}"
     )
     floats = ms["floats by hand"]
     walk, coll, whole = (1e3 * statistics.median(parts[k]) for k in ("walk", "collector", "seconds"))
     print(
         f"   where that loop's epoch goes (its {fast} epochs again, in parts; in units of the floats' epoch): "
-        f"the collector's young scans {coll:.2f} ms ({coll / floats:.2f}×: each new object scanned once, "
+        f"the collector {coll:.2f} ms ({coll / floats:.2f}×: young collections, each new object scanned once, "
         f"for the dropped-cycle promise), the topological walk {walk:.2f} ms ({walk / floats:.2f}×: the floats "
         f"know their order), the rest {whole - coll - walk:.2f} ms ({(whole - coll - walk) / floats:.2f}×)"
     )
@@ -992,7 +992,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{dms['chainrule (input Values)'] / dms[cr]:.2f}× faster"
     )
     print(
-        f"   losses agree: {'yes' if ok_digits else 'NO'} (the first {first} batches, within {AGREE:g} of the floats)"
+        f"   losses agree: {'yes' if ok_digits else 'NO'} (the first {first} batch{'es' if first != 1 else ''}, "
+        f"within {AGREE:g} of the floats)"
     )
 
     print()
