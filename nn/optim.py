@@ -14,11 +14,26 @@ What it is not: a scheduler or a clipper; change `lr` between steps if you need 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Real
 
 from autograd import ChangeReport, Value, mark_changed
-from autograd.args import real
+from autograd.args import describe, real
 
 __all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _floats(values: list, name: str):
+    """`values` (each parameter's grad or data) as a float64 vector, an int or a bool as float() turns it;
+    TypeError naming the first that is not a real number (None, a str: NumPy would take those)."""
+    import numpy as np
+
+    a = np.array(values)
+    if a.dtype.kind not in "biuf":  # None, a str, a Decimal, an int beyond 64 bits: looked at one by one
+        for i, x in enumerate(values):
+            if not isinstance(x, Real):  # (a bool is one, as in the loop's arithmetic)
+                raise TypeError(f"Adam.step: params[{i}].{name} must be a real number, got {describe(x)}")
+        a = np.array([float(x) for x in values])  # (OverflowError for an int too large for a float)
+    return a.astype(float, copy=False)
 
 
 def _count(params: list[Value]) -> str:
@@ -108,13 +123,15 @@ class Adam(Optimizer):
     def step(self) -> None:
         import numpy as np
 
+        params, m, v = self.params, self._m, self._v
+        if len(params) != len(m):
+            raise ValueError(f"Adam.step: params holds {len(params)} Values, but this Adam was made for {len(m)} "
+                             f"(make a new optimizer for a new list of parameters)")  # fmt: skip
+        g = _floats([p.grad for p in params], "grad")  # (checked before anything changes)
+        theta = _floats([p.data for p in params], "data")
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t  # bias corrections
-        params = self.params
-        g = np.array([p.grad for p in params], dtype=float)  # (an int grad or weight: its float, as the loop's)
-        theta = np.array([p.data for p in params], dtype=float)
-        m, v = self._m, self._v
         with np.errstate(all="ignore"):  # an inf or NaN grad gives inf or NaN, silently, as on Python floats
             m *= b1  # m := β₁m + (1−β₁)g, in place
             m += (1.0 - b1) * g

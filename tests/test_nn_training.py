@@ -184,6 +184,26 @@ def test_adam_on_vectors_gives_the_floats_of_a_loop_over_the_parameters():
     assert q.data == 0 - 0.1 * (m / (1.0 - 0.9)) / (math.sqrt(v / (1.0 - 0.999)) + 1e-8) and type(q.data) is float
 
 
+@pytest.mark.parametrize("bad", [None, "1.5", b"2", 1j])
+def test_adam_refuses_a_grad_or_weight_that_is_not_a_number_and_changes_nothing(bad):
+    # NumPy would read "1.5" as 1.5 and None as NaN: the step checks first, and names the parameter
+    ps = [Value(0.1), Value(0.2)]
+    opt = nn.Adam(ps, lr=0.1)
+    ps[0].grad, ps[1].grad = 0.5, bad
+    with pytest.raises(TypeError, match=r"Adam\.step: params\[1\]\.grad must be a real number, got"):
+        opt.step()
+    assert [p.data for p in ps] == [0.1, 0.2] and opt.t == 0
+    ps[1].grad, ps[1].data = 0.5, bad
+    with pytest.raises(TypeError, match=r"Adam\.step: params\[1\]\.data must be a real number"):
+        opt.step()
+    ps[1].data = 0.2
+    opt.step()
+    assert opt.t == 1 and ps[0].data == pytest.approx(0.1 - 0.1 * 0.5 / (0.5 + 1e-8), rel=1e-14) == ps[1].data - 0.1
+    opt.params.append(Value(1.0))
+    with pytest.raises(ValueError, match="Adam.step: params holds 3 Values, but this Adam was made for 2"):
+        opt.step()
+
+
 def test_optimizer_bad_input():
     with pytest.raises(ValueError, match="SGD: lr must be a finite real number > 0"):
         nn.SGD([Value(1.0)], lr=0)
