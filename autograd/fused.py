@@ -516,17 +516,20 @@ KINDS["l2"] = "λ/(2m) Σ w² (op.params: lam, m)"
 # give the same outputs to the last bit. An op object per output position (its `index`), cached.
 
 _row_ops: dict[tuple, list[Op]] = {}
+_row_ops_held = 0  # op objects in the cache: at most 4096 (softmaxes of many lengths and divisors: no pile-up)
 
 
 def _row_ops_of(name: str, rule, n: int, **params) -> list[Op]:
     """The ops of outputs 0 … n−1 of an n-to-n op (op.params: `params` and the output's `index`):
     one object per (name, params, index), built once per (name, params, n) and cached."""
+    global _row_ops_held
     key = (name, n, *params.values())
     found = _row_ops.get(key)
     if found is None:
         found = [Op(name, rule, **params, index=i) for i in range(n)]
-        if len(_row_ops) < 1024:
+        if _row_ops_held + n <= 4096:
             _row_ops[key] = found
+            _row_ops_held += n
     return found
 
 

@@ -240,6 +240,19 @@ def test_rmsnorm_and_softmax_nodes_by_hand_and_by_central_differences():
     assert [x.grad for x in xs] == pytest.approx(num, rel=1e-7, abs=1e-9)
 
 
+def test_the_op_objects_of_softmax_and_rmsnorm_are_shared_and_their_cache_is_bounded():
+    import autograd.fused as fused
+
+    a, b = softmax([Value(0.1), Value(0.2), Value(0.3)], 2.0), softmax([Value(1.0), Value(2.0), Value(3.0)], 2.0)
+    assert [x.op for x in a] == ["softmax"] * 3 and [x.op.index for x in a] == [0, 1, 2]
+    assert all(x.op is y.op for x, y in zip(a, b)) and a[0].op.divisor == 2.0  # one object per (n, d, index)
+    for n in range(1, 120):  # attention over many lengths, with many divisors: the cache stops growing
+        for d in (1.5, 2.5, 3.5):
+            out = softmax([Value(0.01 * i) for i in range(n)], d)
+            assert [x.op.index for x in out] == list(range(n))
+    assert sum(map(len, fused._row_ops.values())) <= 4096
+
+
 # ---------------------------------------------------------------- training and sampling
 
 
