@@ -52,9 +52,11 @@ def _walk(root: Value, reset: bool = False) -> tuple[list[Value], set[Value]]:
         else:
             mark(node)
             # Invariant: a seen parent is already in `order` (waiting under a None, it would depend
-            # on `node`: a cycle). So when every parent was seen, node may follow them at once.
+            # on `node`: a cycle). So when every parent was seen, node may follow them at once;
+            # else node goes back under a None, its unseen parents above (the last branch; the
+            # first two are the same, written out for two parents and for one: faster).
             parents = node.parents
-            if len(parents) == 2:  # the branch below, written out for two parents (most nodes): faster
+            if len(parents) == 2:
                 a, b = parents
                 if a not in seen or b not in seen:
                     push(node)
@@ -64,7 +66,7 @@ def _walk(root: Value, reset: bool = False) -> tuple[list[Value], set[Value]]:
                     if a not in seen:  # pushed last: visited first
                         push(a)
                     continue
-            elif len(parents) == 1:  # one parent (relu, exp, …): the same, written out
+            elif len(parents) == 1:  # (relu, exp, …)
                 if parents[0] not in seen:
                     push(node)
                     push(None)
@@ -77,6 +79,7 @@ def _walk(root: Value, reset: bool = False) -> tuple[list[Value], set[Value]]:
                     if p not in seen:
                         push(p)
                 continue
+        # here every parent of node is in `order`: node follows them
         if reset and node.parents:
             node.grad = 0.0
         emit(node)
