@@ -290,6 +290,7 @@ def test_cli_matrix_ends_with_the_test_accuracy(tmp_path, capsys):
     match = re.fullmatch(r"test accuracy: (\d+\.\d)%", lines[-1])
     assert match and float(match.group(1)) >= 96.0, lines[-1]
     assert "verdict: they agree" in out and "iteration   200" in out
+    assert re.search(r"; final cost J = \d\.\d{6}\n", out)  # the matrix side's J at its last iterate
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"digits-matrix-{k}.png" for k in digits.PICTURES)
 
 
@@ -298,7 +299,10 @@ def test_cli_scalar_short_run(tmp_path, capsys):
     assert main([*args, "--no-progress"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert re.fullmatch(r"test accuracy: \d+\.\d%", lines[-1])
-    assert any(line.startswith("epoch     1  cost") for line in lines)
+    epoch = next(line for line in lines if line.startswith("epoch     1  cost"))
+    # the scalar engine's cost is the epoch's batch costs averaged (each before its step): said so
+    trained = next(line for line in lines if line.startswith("trained in"))
+    assert trained.endswith(f"last epoch's mean batch cost J = {epoch.split()[3]}"), (trained, epoch)
     assert any("sizes [64, 10, 10]" in line for line in lines)
     assert len(list(tmp_path.glob("digits-scalar-*.png"))) == 3
 

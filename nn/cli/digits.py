@@ -92,7 +92,9 @@ def _run(args: argparse.Namespace) -> int:
             )
     except ImportError as exc:
         raise RuntimeError(str(exc)) from None
-    say(f"trained in {result.seconds:.1f} s ({result.stopped}); final cost J = {result.cost:.6f}")
+    # the matrix side's J is at its last iterate; the scalar engine's, each batch's before its step, averaged
+    cost = "final cost J" if result.engine == "matrix" else "last epoch's mean batch cost J"
+    say(f"trained in {result.seconds:.1f} s ({result.stopped}); {cost} = {result.cost:.6f}")
     say(f"training accuracy: {result.train_accuracy:.1%}")
     say_written(digits.save_pictures(result, data, args.out), say)
     say(f"test accuracy: {result.test_accuracy:.1%}")
