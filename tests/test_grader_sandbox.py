@@ -149,6 +149,28 @@ def test_an_interpreter_that_cannot_run_it_is_a_usage_error():
     assert r.returncode == 2 and "--python /no/such/python: cannot run it" in r.stderr
 
 
+def _python_without_numpy(tmp_path: Path) -> Path:
+    """This interpreter run with -I -S: no site-packages, so no NumPy (an executable script, as --python takes)."""
+    script = tmp_path / "python_without_numpy"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -I -S "$@"\n')
+    script.chmod(0o755)
+    probe = subprocess.run([str(script), "-c", "import numpy"], capture_output=True, text=True)
+    assert probe.returncode != 0 and "No module named 'numpy'" in probe.stderr
+    return script
+
+
+def test_an_interpreter_without_numpy_is_not_checked_and_says_how_to_install_it(tmp_path):
+    python = _python_without_numpy(tmp_path)
+    r = chainrule_check("--function", learner("correct"), "--python", str(python))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr and r.stderr == ""
+    out = " ".join(r.stdout.split())  # the way forward is wrapped
+    assert f"{python} (Python {sys.version.split()[0]}) has no usable NumPy: No module named 'numpy'" in out
+    assert f"{python} cannot run chainrule's child (it needs Python ≥ 3.8 and NumPy ≥ 1.17)" in out
+    assert f"install NumPy there ({python} -m pip install numpy)" in out
+    assert "verdict: NOT CHECKED" in out
+
+
 # ---------------------------------------------------------------- limits: time, memory, absurd values
 
 

@@ -54,7 +54,8 @@ def _send_plain(fd: int, message: dict) -> None:
     """A message without arrays, in wire's framing, for when NumPy itself is missing."""
     import json
 
-    header = json.dumps({"value": message, "sizes": []}).encode()
+    # wire encodes a dict as {"dict": {key: value}}; these messages hold only strs, which travel as they are
+    header = json.dumps({"value": {"dict": message}, "sizes": []}).encode()
     body = struct.pack(">Q", len(header)) + header
     os.write(fd, struct.pack(">Q", len(body)) + body)
 

@@ -38,7 +38,10 @@ _PACKAGES = {
 
 
 def _wrap(text: str, first: str = "  ", rest: str = "    ") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+    # never inside a word: a path such as /tmp/my-env/bin/python stays whole, to be copied into a command
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+    )
 
 
 # ---------------------------------------------------------------- the verdict and the way forward
