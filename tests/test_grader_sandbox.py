@@ -171,6 +171,29 @@ def test_an_interpreter_without_numpy_is_not_checked_and_says_how_to_install_it(
     assert "verdict: NOT CHECKED" in out
 
 
+@pytest.mark.parametrize(
+    "program, code, said",
+    [
+        ("exit 0", 0, None),  # /bin/true
+        ('echo "$@"', 0, "child.py"),  # /bin/echo: its arguments, chainrule's child among them
+        ("cat \"$@\" 2>&1; exit 1", 1, "No such file or directory"),  # /bin/cat: the fd numbers are no files
+    ],
+)
+def test_a_program_that_is_no_python_is_a_usage_error_naming_python(tmp_path, program, code, said):
+    fake = tmp_path / "notpython"
+    fake.write_text(f"#!/bin/sh\n{program}\n")
+    fake.chmod(0o755)
+    r = chainrule_check("--function", learner("correct"), "--python", str(fake))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1 and "Broken pipe" not in r.stderr
+    assert r.stderr.startswith(
+        f"chainrule check: error: --python {fake}: it did not answer as a Python interpreter would "
+        f"(it ended with exit code {code} without answering"
+    )
+    assert ("its last line of output" in r.stderr) == (said is not None) and (said or "") in r.stderr
+    assert r.stderr.rstrip().endswith("pass a Python ≥ 3.8 with NumPy ≥ 1.17: your venv's or conda env's python")
+
+
 # ---------------------------------------------------------------- limits: time, memory, absurd values
 
 
