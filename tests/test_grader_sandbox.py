@@ -176,7 +176,7 @@ def test_an_interpreter_without_numpy_is_not_checked_and_says_how_to_install_it(
     [
         ("exit 0", 0, None),  # /bin/true
         ('echo "$@"', 0, "child.py"),  # /bin/echo: its arguments, chainrule's child among them
-        ("cat \"$@\" 2>&1; exit 1", 1, "No such file or directory"),  # /bin/cat: the fd numbers are no files
+        ('cat "$@" 2>&1; exit 1', 1, "No such file or directory"),  # /bin/cat: the fd numbers are no files
     ],
 )
 def test_a_program_that_is_no_python_is_a_usage_error_naming_python(tmp_path, program, code, said):
