@@ -19,7 +19,7 @@ import pytest
 from nn.grader import check_backprop, wire
 from nn.grader.child import MIN_NUMPY, MIN_PYTHON
 from nn.grader.sandbox import CHILD, Sandbox, _group_members
-from tests.grader_helpers import ROOT, chainrule_check, learner
+from tests.grader_helpers import LEARNERS, ROOT, chainrule_check, learner
 
 
 def _alive(pid: int) -> bool:
@@ -124,13 +124,40 @@ def learner_venv(tmp_path_factory):
     return python
 
 
-def test_a_missing_package_is_not_checked_and_says_where_to_install_it():
+def test_a_missing_package_is_not_checked_and_says_where_to_install_it(tmp_path):
+    # a package of the course's world (here sklearn, made missing whether or not it is installed): pip it is
+    mine = tmp_path / "mine.py"
+    mine.write_text("raise ModuleNotFoundError(\"No module named 'sklearn'\", name='sklearn')\n")
+    r = chainrule_check("--function", f"{mine}:nnCostFunction")
+    assert r.returncode == 3, r.stdout + r.stderr
+    out = " ".join(r.stdout.split())  # the way forward is wrapped
+    assert f"your file imports sklearn, which is not installed in {sys.executable}" in out
+    assert f"install it there ({sys.executable} -m pip install scikit-learn)" in out and "--python PATH" in out
+
+
+def test_a_missing_module_of_unknown_name_is_not_advised_as_a_pip_install():
+    # needs_package.py imports port_utils, which imports chainrule_learner_extra: on no index, maybe a file not copied
     r = chainrule_check("--function", learner("needs_package"))
     assert r.returncode == 3, r.stdout + r.stderr
     assert "ModuleNotFoundError: No module named 'chainrule_learner_extra'" in r.stdout
-    out = " ".join(r.stdout.split())  # the way forward is wrapped
-    assert f"your file imports chainrule_learner_extra, which is not installed in {sys.executable}" in out
-    assert f"{sys.executable} -m pip install chainrule_learner_extra" in out and "--python PATH" in out
+    out = " ".join(r.stdout.split())
+    assert (
+        f"your file imports chainrule_learner_extra, which was not found next to it (in {LEARNERS}) "
+        f"nor on {sys.executable}'s path" in out
+    )
+    assert "pip install" not in out and "--python PATH" in out
+
+
+def test_a_learners_module_not_copied_along_is_said_to_belong_next_to_the_file(tmp_path):
+    # own_data.py copied without correct.py, its neighbour: put it back, not "pip install correct"
+    (tmp_path / "own_data.py").write_text((LEARNERS / "own_data.py").read_text())
+    r = chainrule_check("--function", f"{tmp_path / 'own_data.py'}:cost", "--sizes", "3,5,3")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "ModuleNotFoundError: No module named 'correct'" in r.stdout
+    out = " ".join(r.stdout.split())
+    assert f"your file imports correct, which was not found next to it (in {tmp_path}) nor on" in out
+    assert f"next: if correct is a module of yours (correct.py), put it next to {tmp_path / 'own_data.py'};" in out
+    assert "pip install" not in out
 
 
 def test_python_runs_the_function_in_the_learners_own_interpreter(learner_venv):

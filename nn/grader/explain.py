@@ -15,6 +15,7 @@ What it is not: a judge. The verdicts are the reports' own properties; this only
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import textwrap
@@ -35,6 +36,14 @@ _PACKAGES = {
     "skimage": "scikit-image",
     "bs4": "beautifulsoup4",
 }
+# Modules that are clearly packages from PyPI (the course's and their neighbours): a missing one is
+# installed with pip. Any other missing module is more likely a file of the learner's that was not
+# copied along (own_data.py without its correct.py): pip would install whatever has that name.
+_THIRD_PARTY = frozenset(_PACKAGES) | {
+    "numpy", "scipy", "matplotlib", "mpl_toolkits", "pandas", "seaborn", "IPython", "ipywidgets",
+    "jupyter", "notebook", "tqdm", "sympy", "statsmodels", "h5py", "torch", "torchvision", "tensorflow",
+    "keras", "jax", "numba", "autograd", "micrograd", "graphviz", "networkx", "plotly", "requests",
+}  # fmt: skip
 
 
 def _wrap(text: str, first: str = "  ", rest: str = "    ") -> list[str]:
@@ -56,6 +65,16 @@ def _not_checked(report) -> tuple[str, str]:
     python = report.python or sys.executable
     if report.load_problem is not None:
         kind = report.load_kind
+        if kind == "raised" and report.missing and report.missing.split(".")[0] not in _THIRD_PARTY:
+            top = report.missing.split(".")[0]
+            file = report.missing_from or "your file"
+            folder = os.path.dirname(os.path.abspath(file)) if report.missing_from else "its folder"
+            return (
+                f"your file imports {report.missing}, which was not found next to it (in {folder}) "
+                f"nor on {python}'s path",
+                f"if {top} is a module of yours ({top}.py), put it next to {file}; if it is a package, run your "
+                "function where it is installed: --python PATH (your venv's or conda env's python)",
+            )
         if kind == "raised" and report.missing:
             top = report.missing.split(".")[0]
             package = _PACKAGES.get(top, top)

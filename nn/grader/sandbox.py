@@ -181,6 +181,7 @@ class Sandbox:
         self.parameters: dict[str, list[tuple[str, bool]] | None] = {}
         self.load_problem: Outcome | None = None
         self.missing: str | None = None
+        self.missing_from: str | None = None  # the file whose loading could not import `missing`
         self.cells: list[str] = []
         self.versions: dict[str, str] = {}
         self.forks = 0
@@ -291,6 +292,8 @@ class Sandbox:
             raise ValueError(answer["message"])
         if kind == "raised":
             message, self.missing = answer["message"]
+            spec = self.targets.get(answer.get("which", "function"))
+            self.missing_from = spec[0] if self.missing and spec else None
             self.load_problem = Outcome("raised", message=message)
         elif kind == "memory":
             self.load_problem = Outcome("memory", message=answer["message"])
