@@ -337,15 +337,17 @@ def diagnosis_text(report) -> list[str]:
         )
     lines = []
     described: set[str] = set()
+    listed = 0  # the gradient's mistakes as listed (bullets)
     has_gradient = any(r.gradients is not None for r in usable)
     if has_gradient and not grad_ok:
         if d is not None and d.gradient:
-            n = len(d.gradient)
+            items = _describe(d.gradient, report.problem, described)
+            n = listed = len(items)  # what is listed: a merged group is one mistake, with one fix
             lines.append(
                 f"diagnosis: your gradient is exactly what {'this mistake' if n == 1 else f'these {n} mistakes'}"
                 f" give{'s' if n == 1 else ''} (at λ = {lams}):"
             )
-            lines += _describe(d.gradient, report.problem, described)
+            lines += _bullets(items)
         elif d is not None and d.gradient == frozenset():
             lines.append("diagnosis: your gradient is within 1e-7 of the reference but not within the course's")
             lines.append("  1e-9: float32 arithmetic, or a tiny constant (an ε) added somewhere?")
@@ -361,12 +363,13 @@ def diagnosis_text(report) -> list[str]:
         elif not has_gradient:
             lines.append("diagnosis: your cost is not right.")
         if d is not None and d.cost is not None and not extra:
-            lines.append(f"  {head}: explained by the same mistake{'s' * (len(described) > 1)}.")
+            lines.append(f"  {head}: explained by the same mistake{'s' * (listed > 1)}.")
         elif extra:
+            items = _describe(extra, report.problem, described)
             lines.append(
-                f"  {head} is exactly what {'this' if len(extra) == 1 else 'these'} give{'s' * (len(extra) == 1)}:"
+                f"  {head} is exactly what {'this' if len(items) == 1 else 'these'} give{'s' * (len(items) == 1)}:"
             )
-            lines += _describe(extra, report.problem, described)
+            lines += _bullets(items)
         elif not (has_gradient and not grad_ok and d is not None and d.gradient is None and _own_words(report, usable)):
             c = _cost_ratio([r for r in usable if r.gradients is None] or usable)
             ratio = f" ({ratio_words(c, report.problem.m, report.problem.Y.shape[1])} the course's)" if c else "."
@@ -434,8 +437,8 @@ _MERGED = [
 ]
 
 
-def _describe(keys: frozenset[str], p, described: set[str]) -> list[str]:
-    """Each mistake once, in words and with its fix, wrapped to the report's width."""
+def _describe(keys: frozenset[str], p, described: set[str]) -> list[tuple[str, str]]:
+    """Each mistake once, as (what, its fix): one item for a merged group (no 1/m in Δ nor in λΘ: one fix)."""
     keys = set(keys) - described
     items = []
     if {"read_order", "write_order"} <= keys:
@@ -465,6 +468,11 @@ def _describe(keys: frozenset[str], p, described: set[str]) -> list[str]:
                 )
             items.append((mk.what, fix))
             described.add(k)
+    return items
+
+
+def _bullets(items: list[tuple[str, str]]) -> list[str]:
+    """The items of `_describe` as bullets, wrapped to the report's width."""
     lines = []
     for what, fix in items:
         lines += textwrap.wrap(what, WIDTH, initial_indent="  • ", subsequent_indent="    ")
