@@ -51,6 +51,31 @@ def test_check_bad_options_exit_2(capsys):
     assert "--m: expected an integer ≥ 1, got '0'" in capsys.readouterr().err
 
 
+def test_check_model_gpt_help_names_only_options_it_takes_and_no_option_is_abbreviated(capsys, tmp_path):
+    # the help said "(its options: sizes, --load, --doc)", which check refused; --load was read as --load-timeout
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--help"])
+    assert exc.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "its options: sizes, --load, --doc" not in help_text
+    assert (
+        "as `chainrule gpt --check --seed SEED`; for other sizes, a saved model (--load) or another document"
+        in help_text
+    )
+    mine = tmp_path / "mine.py"
+    mine.write_text("def nnCostFunction(p, i, h, k, X, y, lam):\n    raise AssertionError('never called')\n")
+    for argv, unknown in [
+        (["--model", "gpt", "--load", "gpt.json"], "--load gpt.json"),
+        (["--model", "gpt", "--doc", "emma"], "--doc emma"),
+        (["--function", f"{mine}:nnCostFunction", "--load", "5"], "--load 5"),  # not --load-timeout 5
+        (["--function", f"{mine}:nnCostFunction", "--mem", "1G"], "--mem 1G"),  # not --memory 1G
+    ]:
+        with pytest.raises(SystemExit) as exc:
+            main(["check", *argv])
+        assert exc.value.code == 2
+        assert f"error: unrecognized arguments: {unknown}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("out", ["tanh", "relu", "linear"])
 def test_check_refuses_cross_entropy_without_a_sigmoid_output_up_front(capsys, out):
     # before: accepted, and failed only for the random seeds whose outputs left [0, 1]

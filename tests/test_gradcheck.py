@@ -282,6 +282,35 @@ def test_missing_1_over_m_everywhere_is_said_once():
     assert report.diagnosis.cost == {"cost_no_m", "cost_reg_no_m"}
     text = str(report)
     assert "no 1/m anywhere in the gradient" in text and "the cost is not divided by m at all" in text
+    # the two keys are one mistake listed with one fix: the count says what is listed
+    lines = text.splitlines()
+    at = lines.index("diagnosis: your gradient is exactly what this mistake gives (at λ = 0 and 3):")
+    assert lines[at + 1] == "  • no 1/m anywhere in the gradient: ∂J/∂Θ = Δ + λΘ" and lines[at + 3].startswith(
+        "  and your cost is"
+    )
+    assert "  and your cost is exactly what this gives:" in lines and sum(x.startswith("  • ") for x in lines) == 2
+
+
+def test_the_count_of_mistakes_is_the_count_of_bullets(tmp_path):
+    # Δ without 1/m and λΘ: one merged bullet; with the bias column penalized too, two
+    source = (LEARNERS / "correct.py").read_text()
+    grad = "Theta1_grad = d2.T @ a1 / m"
+    assert grad in source and "Theta1_grad[:, 1:] += lambda_ / m * Theta1[:, 1:]" in source
+    one = source.replace("a1 / m\n", "a1\n").replace("a2 / m\n", "a2\n").replace("lambda_ / m *", "lambda_ *")
+    two = one.replace("Theta1_grad[:, 1:] += lambda_ * Theta1[:, 1:]", "Theta1_grad += lambda_ * Theta1")
+    two = two.replace("Theta2_grad[:, 1:] += lambda_ * Theta2[:, 1:]", "Theta2_grad += lambda_ * Theta2")
+    for name, text, n in (("one", one, 1), ("two", two, 2)):
+        (tmp_path / f"{name}.py").write_text(text)
+        report = check_backprop(f"{tmp_path / name}.py:nnCostFunction")
+        assert report.diagnosis.gradient >= {"grad_no_m", "grad_reg_no_m"} and len(report.diagnosis.gradient) == n + 1
+        lines = str(report).splitlines()
+        head = [x for x in lines if x.startswith("diagnosis: your gradient is exactly what")]
+        words = "this mistake gives" if n == 1 else f"these {n} mistakes give"
+        assert head == [f"diagnosis: your gradient is exactly what {words} (at λ = 0 and 3):"]
+        assert (
+            sum(x.startswith("  • ") for x in lines) == n
+            and "  • no 1/m anywhere in the gradient: ∂J/∂Θ = Δ + λΘ" in lines
+        )
 
 
 def test_assert_backprop_for_the_learners_own_tests():

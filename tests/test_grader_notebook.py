@@ -115,3 +115,24 @@ def test_a_notebook_with_a_mistake_and_a_missing_name(tmp_path):
 def test_a_notebook_without_the_function_is_a_usage_error():
     with pytest.raises(ValueError, match=r"has no function 'nnCost'"):
         check_backprop(learner("exercise4", "nnCost", suffix=".ipynb"))
+
+
+def test_a_misspelt_name_lists_the_notebooks_functions_as_for_a_file(tmp_path):
+    cells = [
+        "%matplotlib inline\nimport numpy as np",
+        "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))",
+        "def nnCostFunction(nn_params, X, y):\n    def inner(a):\n        return a\n"
+        "    return sigmoid(X).sum(), nn_params",
+        "def train(X, y):\n    return minimize(nnCostFunction, X)\n\nclass Net:\n    def forward(self):\n        pass",
+    ]
+    nb = {"cells": [{"cell_type": "code", "source": c} for c in cells], "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "mine.ipynb").write_text(json.dumps(nb))
+    (tmp_path / "mine.py").write_text("\n\n".join(c for c in cells if not c.startswith("%")).replace("\n\n", "\n\n\n"))
+    listed = "(functions defined there: nnCostFunction, sigmoid, train)"  # top-level defs: not inner, not forward
+    for suffix in (".ipynb", ".py"):
+        r = chainrule_check("--function", f"{tmp_path / 'mine'}{suffix}:nncostfunction")
+        assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+        assert (
+            r.stderr
+            == f"chainrule check: error: {tmp_path / 'mine'}{suffix} has no function 'nncostfunction' {listed}\n"
+        )

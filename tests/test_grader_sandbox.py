@@ -19,7 +19,7 @@ import pytest
 from nn.grader import check_backprop, wire
 from nn.grader.child import MIN_NUMPY, MIN_PYTHON
 from nn.grader.sandbox import CHILD, Sandbox, _group_members
-from tests.grader_helpers import ROOT, chainrule_check, learner
+from tests.grader_helpers import LEARNERS, ROOT, chainrule_check, learner
 
 
 def _alive(pid: int) -> bool:
@@ -124,13 +124,40 @@ def learner_venv(tmp_path_factory):
     return python
 
 
-def test_a_missing_package_is_not_checked_and_says_where_to_install_it():
+def test_a_missing_package_is_not_checked_and_says_where_to_install_it(tmp_path):
+    # a package of the course's world (here sklearn, made missing whether or not it is installed): pip it is
+    mine = tmp_path / "mine.py"
+    mine.write_text("raise ModuleNotFoundError(\"No module named 'sklearn'\", name='sklearn')\n")
+    r = chainrule_check("--function", f"{mine}:nnCostFunction")
+    assert r.returncode == 3, r.stdout + r.stderr
+    out = " ".join(r.stdout.split())  # the way forward is wrapped
+    assert f"your file imports sklearn, which is not installed in {sys.executable}" in out
+    assert f"install it there ({sys.executable} -m pip install scikit-learn)" in out and "--python PATH" in out
+
+
+def test_a_missing_module_of_unknown_name_is_not_advised_as_a_pip_install():
+    # needs_package.py imports port_utils, which imports chainrule_learner_extra: on no index, maybe a file not copied
     r = chainrule_check("--function", learner("needs_package"))
     assert r.returncode == 3, r.stdout + r.stderr
     assert "ModuleNotFoundError: No module named 'chainrule_learner_extra'" in r.stdout
-    out = " ".join(r.stdout.split())  # the way forward is wrapped
-    assert f"your file imports chainrule_learner_extra, which is not installed in {sys.executable}" in out
-    assert f"{sys.executable} -m pip install chainrule_learner_extra" in out and "--python PATH" in out
+    out = " ".join(r.stdout.split())
+    assert (
+        f"your file imports chainrule_learner_extra, which was not found next to it (in {LEARNERS}) "
+        f"nor on {sys.executable}'s path" in out
+    )
+    assert "pip install" not in out and "--python PATH" in out
+
+
+def test_a_learners_module_not_copied_along_is_said_to_belong_next_to_the_file(tmp_path):
+    # own_data.py copied without correct.py, its neighbour: put it back, not "pip install correct"
+    (tmp_path / "own_data.py").write_text((LEARNERS / "own_data.py").read_text())
+    r = chainrule_check("--function", f"{tmp_path / 'own_data.py'}:cost", "--sizes", "3,5,3")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "ModuleNotFoundError: No module named 'correct'" in r.stdout
+    out = " ".join(r.stdout.split())
+    assert f"your file imports correct, which was not found next to it (in {tmp_path}) nor on" in out
+    assert f"next: if correct is a module of yours (correct.py), put it next to {tmp_path / 'own_data.py'};" in out
+    assert "pip install" not in out
 
 
 def test_python_runs_the_function_in_the_learners_own_interpreter(learner_venv):
@@ -147,6 +174,51 @@ def test_python_runs_the_function_in_the_learners_own_interpreter(learner_venv):
 def test_an_interpreter_that_cannot_run_it_is_a_usage_error():
     r = chainrule_check("--function", learner("correct"), "--python", "/no/such/python")
     assert r.returncode == 2 and "--python /no/such/python: cannot run it" in r.stderr
+
+
+def _python_without_numpy(tmp_path: Path) -> Path:
+    """This interpreter run with -I -S: no site-packages, so no NumPy (an executable script, as --python takes)."""
+    script = tmp_path / "python_without_numpy"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -I -S "$@"\n')
+    script.chmod(0o755)
+    probe = subprocess.run([str(script), "-c", "import numpy"], capture_output=True, text=True)
+    assert probe.returncode != 0 and "No module named 'numpy'" in probe.stderr
+    return script
+
+
+def test_an_interpreter_without_numpy_is_not_checked_and_says_how_to_install_it(tmp_path):
+    python = _python_without_numpy(tmp_path)
+    r = chainrule_check("--function", learner("correct"), "--python", str(python))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr and r.stderr == ""
+    out = " ".join(r.stdout.split())  # the way forward is wrapped
+    assert f"{python} (Python {sys.version.split()[0]}) has no usable NumPy: No module named 'numpy'" in out
+    assert f"{python} cannot run chainrule's child (it needs Python ≥ 3.8 and NumPy ≥ 1.17)" in out
+    assert f"install NumPy there ({python} -m pip install numpy)" in out
+    assert "verdict: NOT CHECKED" in out
+
+
+@pytest.mark.parametrize(
+    "program, code, said",
+    [
+        ("exit 0", 0, None),  # /bin/true
+        ('echo "$@"', 0, "child.py"),  # /bin/echo: its arguments, chainrule's child among them
+        ('cat "$@" 2>&1; exit 1', 1, "No such file or directory"),  # /bin/cat: the fd numbers are no files
+    ],
+)
+def test_a_program_that_is_no_python_is_a_usage_error_naming_python(tmp_path, program, code, said):
+    fake = tmp_path / "notpython"
+    fake.write_text(f"#!/bin/sh\n{program}\n")
+    fake.chmod(0o755)
+    r = chainrule_check("--function", learner("correct"), "--python", str(fake))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1 and "Broken pipe" not in r.stderr
+    assert r.stderr.startswith(
+        f"chainrule check: error: --python {fake}: it did not answer as a Python interpreter would "
+        f"(it ended with exit code {code} without answering"
+    )
+    assert ("its last line of output" in r.stderr) == (said is not None) and (said or "") in r.stderr
+    assert r.stderr.rstrip().endswith("pass a Python ≥ 3.8 with NumPy ≥ 1.17: your venv's or conda env's python")
 
 
 # ---------------------------------------------------------------- limits: time, memory, absurd values

@@ -106,6 +106,7 @@ def _run(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check",
+        allow_abbrev=False,  # --load is no --load-timeout, --mem no --memory: a misspelt option is an error
         help="cross-check gradients: engine vs matrix implementation vs numerical, or check your own backprop",
         description="Compare the gradients of one network three ways (exit 0 when they agree, 1 when not), or "
         "check your own cost-and-gradient function against them (--function): exit 0 RIGHT, 1 WRONG, "
@@ -146,8 +147,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--model",
         choices=("mlp", "gpt"),
         default="mlp",
-        help="gpt: the three-way check of microgpt's GPT (4,192 parameters, weights from --seed) on a census "
-        "name, per parameter matrix, as `chainrule gpt --check` (its options: sizes, --load, --doc)",
+        help="gpt: the three-way check of microgpt's GPT (4,192 parameters, the default sizes, weights from --seed) "
+        "on a census name, per parameter matrix, as `chainrule gpt --check --seed SEED`; for other sizes, a saved "
+        "model (--load) or another document (--doc), run `chainrule gpt --check` with them",
     )
     p.add_argument(
         "--max-parameters",

@@ -288,6 +288,7 @@ def _check(sandbox: Sandbox, o: _Options) -> BackpropReport | OwnDataReport:
             load_problem=text,
             load_kind=problem.kind,
             missing=sandbox.missing,
+            missing_from=sandbox.missing_from,
             labels_base=labels,
             memory=sandbox.memory,
             **common,

@@ -54,7 +54,8 @@ def _send_plain(fd: int, message: dict) -> None:
     """A message without arrays, in wire's framing, for when NumPy itself is missing."""
     import json
 
-    header = json.dumps({"value": message, "sizes": []}).encode()
+    # wire encodes a dict as {"dict": {key: value}}; these messages hold only strs, which travel as they are
+    header = json.dumps({"value": {"dict": message}, "sizes": []}).encode()
     body = struct.pack(">Q", len(header)) + header
     os.write(fd, struct.pack(">Q", len(body)) + body)
 
@@ -116,7 +117,7 @@ def _load_file(path: str) -> types.ModuleType:
     return module
 
 
-def _load_notebook(path: str, name: str, notebook) -> tuple[types.ModuleType, list]:
+def _load_notebook(path: str, name: str, notebook) -> tuple[types.ModuleType, list, tuple]:
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
     os.chdir(folder)  # as Jupyter runs it: data files beside the notebook
@@ -134,14 +135,18 @@ def _load_notebook(path: str, name: str, notebook) -> tuple[types.ModuleType, li
     sys.modules[module.__name__] = module
     for _, code in selection.statements:
         exec(code, module.__dict__)
-    return module, selection.cells
+    return module, selection.cells, selection.functions
 
 
-def _defined(module: types.ModuleType) -> str:
-    found = sorted(
-        k for k, v in vars(module).items() if inspect.isfunction(v) and getattr(v, "__module__", "") == module.__name__
-    )
-    return ", ".join(found) if found else "none"
+def _defined(module: types.ModuleType, functions=None) -> str:
+    """The functions a file defines; for a notebook, `functions`: what its cells define (only some of them ran)."""
+    if functions is None:
+        functions = [
+            k
+            for k, v in vars(module).items()
+            if inspect.isfunction(v) and getattr(v, "__module__", "") == module.__name__
+        ]
+    return ", ".join(sorted(functions)) if functions else "none"
 
 
 def _load(spec, notebook):
@@ -149,9 +154,10 @@ def _load(spec, notebook):
     or ("raised", [traceback, the missing module's name or None], …)."""
     path, name = spec
     cells: list = []
+    functions = None
     try:
         if path.endswith(".ipynb"):
-            module, cells = _load_notebook(path, name, notebook)
+            module, cells, functions = _load_notebook(path, name, notebook)
         else:
             module = _load_file(path)
     except BaseException as exc:  # noqa: BLE001 — their module's top level: SyntaxError, SystemExit, anything
@@ -161,7 +167,11 @@ def _load(spec, notebook):
         return "raised", [_learner_traceback(exc), missing], cells
     fn = getattr(module, name, None)
     if fn is None:
-        return "usage", f"{path} has no function {name!r} (functions defined there: {_defined(module)})", cells
+        return (
+            "usage",
+            f"{path} has no function {name!r} (functions defined there: {_defined(module, functions)})",
+            cells,
+        )
     if not callable(fn):
         return "usage", f"{name!r} in {path} is a {type(fn).__name__}, not a function", cells
     return "ok", fn, cells
@@ -271,6 +281,7 @@ def main(argv: list) -> None:
     req, rep, memory = int(argv[0]), int(argv[1]), int(argv[2])
     for fd in (req, rep):
         os.set_inheritable(fd, False)  # programs their code starts do not get the pipes
+    _send_plain(rep, {"kind": "hello"})  # the checker knows a Python runs this, not /bin/true or an echo
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(line_buffering=True)

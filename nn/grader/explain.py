@@ -15,6 +15,7 @@ What it is not: a judge. The verdicts are the reports' own properties; this only
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import textwrap
@@ -35,10 +36,21 @@ _PACKAGES = {
     "skimage": "scikit-image",
     "bs4": "beautifulsoup4",
 }
+# Modules that are clearly packages from PyPI (the course's and their neighbours): a missing one is
+# installed with pip. Any other missing module is more likely a file of the learner's that was not
+# copied along (own_data.py without its correct.py): pip would install whatever has that name.
+_THIRD_PARTY = frozenset(_PACKAGES) | {
+    "numpy", "scipy", "matplotlib", "mpl_toolkits", "pandas", "seaborn", "IPython", "ipywidgets",
+    "jupyter", "notebook", "tqdm", "sympy", "statsmodels", "h5py", "torch", "torchvision", "tensorflow",
+    "keras", "jax", "numba", "autograd", "micrograd", "graphviz", "networkx", "plotly", "requests",
+}  # fmt: skip
 
 
 def _wrap(text: str, first: str = "  ", rest: str = "    ") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+    # never inside a word: a path such as /tmp/my-env/bin/python stays whole, to be copied into a command
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+    )
 
 
 # ---------------------------------------------------------------- the verdict and the way forward
@@ -53,6 +65,16 @@ def _not_checked(report) -> tuple[str, str]:
     python = report.python or sys.executable
     if report.load_problem is not None:
         kind = report.load_kind
+        if kind == "raised" and report.missing and report.missing.split(".")[0] not in _THIRD_PARTY:
+            top = report.missing.split(".")[0]
+            file = report.missing_from or "your file"
+            folder = os.path.dirname(os.path.abspath(file)) if report.missing_from else "its folder"
+            return (
+                f"your file imports {report.missing}, which was not found next to it (in {folder}) "
+                f"nor on {python}'s path",
+                f"if {top} is a module of yours ({top}.py), put it next to {file}; if it is a package, run your "
+                "function where it is installed: --python PATH (your venv's or conda env's python)",
+            )
         if kind == "raised" and report.missing:
             top = report.missing.split(".")[0]
             package = _PACKAGES.get(top, top)
@@ -315,15 +337,17 @@ def diagnosis_text(report) -> list[str]:
         )
     lines = []
     described: set[str] = set()
+    listed = 0  # the gradient's mistakes as listed (bullets)
     has_gradient = any(r.gradients is not None for r in usable)
     if has_gradient and not grad_ok:
         if d is not None and d.gradient:
-            n = len(d.gradient)
+            items = _describe(d.gradient, report.problem, described)
+            n = listed = len(items)  # what is listed: a merged group is one mistake, with one fix
             lines.append(
                 f"diagnosis: your gradient is exactly what {'this mistake' if n == 1 else f'these {n} mistakes'}"
                 f" give{'s' if n == 1 else ''} (at λ = {lams}):"
             )
-            lines += _describe(d.gradient, report.problem, described)
+            lines += _bullets(items)
         elif d is not None and d.gradient == frozenset():
             lines.append("diagnosis: your gradient is within 1e-7 of the reference but not within the course's")
             lines.append("  1e-9: float32 arithmetic, or a tiny constant (an ε) added somewhere?")
@@ -339,12 +363,13 @@ def diagnosis_text(report) -> list[str]:
         elif not has_gradient:
             lines.append("diagnosis: your cost is not right.")
         if d is not None and d.cost is not None and not extra:
-            lines.append(f"  {head}: explained by the same mistake{'s' * (len(described) > 1)}.")
+            lines.append(f"  {head}: explained by the same mistake{'s' * (listed > 1)}.")
         elif extra:
+            items = _describe(extra, report.problem, described)
             lines.append(
-                f"  {head} is exactly what {'this' if len(extra) == 1 else 'these'} give{'s' * (len(extra) == 1)}:"
+                f"  {head} is exactly what {'this' if len(items) == 1 else 'these'} give{'s' * (len(items) == 1)}:"
             )
-            lines += _describe(extra, report.problem, described)
+            lines += _bullets(items)
         elif not (has_gradient and not grad_ok and d is not None and d.gradient is None and _own_words(report, usable)):
             c = _cost_ratio([r for r in usable if r.gradients is None] or usable)
             ratio = f" ({ratio_words(c, report.problem.m, report.problem.Y.shape[1])} the course's)" if c else "."
@@ -412,8 +437,8 @@ _MERGED = [
 ]
 
 
-def _describe(keys: frozenset[str], p, described: set[str]) -> list[str]:
-    """Each mistake once, in words and with its fix, wrapped to the report's width."""
+def _describe(keys: frozenset[str], p, described: set[str]) -> list[tuple[str, str]]:
+    """Each mistake once, as (what, its fix): one item for a merged group (no 1/m in Δ nor in λΘ: one fix)."""
     keys = set(keys) - described
     items = []
     if {"read_order", "write_order"} <= keys:
@@ -443,6 +468,11 @@ def _describe(keys: frozenset[str], p, described: set[str]) -> list[str]:
                 )
             items.append((mk.what, fix))
             described.add(k)
+    return items
+
+
+def _bullets(items: list[tuple[str, str]]) -> list[str]:
+    """The items of `_describe` as bullets, wrapped to the report's width."""
     lines = []
     for what, fix in items:
         lines += textwrap.wrap(what, WIDTH, initial_indent="  • ", subsequent_indent="    ")

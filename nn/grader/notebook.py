@@ -119,12 +119,14 @@ def _called(stmt: ast.stmt, top_only: bool) -> set[str]:
 
 
 class Selection:
-    """What to run: `statements` (cell number, compiled code) in order; `cells` the report's lines."""
+    """What to run: `statements` (cell number, compiled code) in order; `cells` the report's lines;
+    `functions` the names of the functions the notebook defines at its top level (sorted)."""
 
-    def __init__(self, statements: list, cells: list[str], found: bool) -> None:
+    def __init__(self, statements: list, cells: list[str], found: bool, functions: tuple = ()) -> None:
         self.statements = statements
         self.cells = cells
         self.found = found
+        self.functions = tuple(functions)
 
     def __repr__(self) -> str:
         return f"Selection({len(self.statements)} statements from {len(self.cells)} cells)"
@@ -189,4 +191,4 @@ def select(cells: list[str], name: str, filename: str = "notebook") -> Selection
             )
     lines += [(n, f"code cell {n}: ran " + "; ".join(parts)) for n, parts in ran.items()]
     lines = [text for _, text in sorted(lines, key=lambda t: (t[0], "not run" in t[1]))]
-    return Selection(statements, lines + skipped, found)
+    return Selection(statements, lines + skipped, found, sorted(defs))

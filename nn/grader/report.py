@@ -74,6 +74,7 @@ class Report:
     load_problem: str | None = None  # why the file did not load, in words
     load_kind: str | None = None  # "raised", "timeout", "memory", "died", "no_numpy", "old_python"
     missing: str | None = None  # the module it could not import
+    missing_from: str | None = None  # the learner's file that was loading then
     python: str = ""  # the interpreter it ran in ("": chainrule's own)
     cells: list[str] = field(default_factory=list)  # what ran of a notebook
     output: str = ""  # what its code wrote (kept aside)

@@ -181,6 +181,7 @@ class Sandbox:
         self.parameters: dict[str, list[tuple[str, bool]] | None] = {}
         self.load_problem: Outcome | None = None
         self.missing: str | None = None
+        self.missing_from: str | None = None  # the file whose loading could not import `missing`
         self.cells: list[str] = []
         self.versions: dict[str, str] = {}
         self.forks = 0
@@ -269,7 +270,12 @@ class Sandbox:
         self._req, self._rep = req_w, rep_r
         self._drain = _Drain(out_r)
         self._drain.start()
-        wire.send(self._req, {"op": "load", "targets": self.targets})
+        if not self.forked:
+            self._hello()
+        try:
+            wire.send(self._req, {"op": "load", "targets": self.targets})
+        except OSError:  # it has ended already (no NumPy: its answer is waiting in the pipe); read what it said
+            pass
         reply = self._receive(self.load_timeout, "loading your file", "--load-timeout")
         if reply.kind != "returned":
             self.load_problem = reply
@@ -286,6 +292,8 @@ class Sandbox:
             raise ValueError(answer["message"])
         if kind == "raised":
             message, self.missing = answer["message"]
+            spec = self.targets.get(answer.get("which", "function"))
+            self.missing_from = spec[0] if self.missing and spec else None
             self.load_problem = Outcome("raised", message=message)
         elif kind == "memory":
             self.load_problem = Outcome("memory", message=answer["message"])
@@ -298,6 +306,29 @@ class Sandbox:
             self.load_problem = Outcome("old_python", message=f"{self.python} is Python {answer['python']}")
         self._dead = Outcome("died", message="not run: your file did not load")
         return self
+
+    def _hello(self) -> None:
+        """child.py's first message; ValueError naming --python when the program is no Python that runs it."""
+        try:
+            answer = wire.receive(self._rep, time.monotonic() + self.load_timeout)
+        except wire.Timeout:
+            how = f"no answer within {self.load_timeout:g} s (--load-timeout {self.load_timeout:g})"
+        except (wire.Closed, OSError, ValueError, KeyError, TypeError):
+            code = self._exit_code()
+            how = "it ended" + (f" with exit code {code}" if code is not None else "") + " without answering"
+        else:
+            if isinstance(answer, dict) and answer.get("kind") == "hello":
+                return
+            how = "its answer was not chainrule's"
+        self.stop()
+        said = [line.strip() for line in self.output.splitlines() if line.strip()]
+        if said:
+            last = said[-1] if len(said[-1]) <= 80 else said[-1][:77] + "..."
+            how += f"; its last line of output: {last}"
+        raise ValueError(
+            f"--python {self.python}: it did not answer as a Python interpreter would ({how}); "
+            "pass a Python ≥ 3.8 with NumPy ≥ 1.17: your venv's or conda env's python"
+        )
 
     # -- calling
 
