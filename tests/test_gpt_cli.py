@@ -162,7 +162,6 @@ def test_explore_is_an_alternative_to_draw_check_and_training(capsys):
     "argv, words",
     [
         (["--n-head", "3"], "n_head must divide n_embd"),
-        (["--data", "/nonexistent/names.txt"], "No such file or directory"),
         (["--temperature", "0"], "--temperature must be a finite number > 0, got 0.0"),
         (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
         (["--steps", "2000000"], "--steps must be at most 1,000,000"),
@@ -174,6 +173,64 @@ def test_bad_options_exit_2_with_one_line(argv, words, capsys, tmp_path):
     assert main(["gpt", "--out", str(tmp_path), "--no-progress", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("chainrule gpt: error:") and words in err and err.count("\n") == 1
+
+
+def argparse_error(argv: list[str], capsys) -> str:
+    """`chainrule gpt argv`'s last stderr line, after checking that argparse refused it (exit code 2)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["gpt", *argv])
+    assert exc.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_a_missing_file_or_a_folder_is_named_with_its_option(tmp_path, capsys):
+    # they said "[Errno 2] No such file or directory: 'missing.txt'" and "[Errno 21] Is a directory"
+    missing = tmp_path / "missing.txt"
+    for option in ("--data", "--load"):
+        assert (
+            argparse_error([option, str(missing)], capsys)
+            == f"chainrule gpt: error: argument {option}: {missing}: no such file"
+        )
+        assert argparse_error([option, str(tmp_path)], capsys) == (
+            f"chainrule gpt: error: argument {option}: {tmp_path} is a folder, not a file: name a file"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreadable_data_file_is_named_with_its_option(tmp_path, monkeypatch, capsys):
+    # checked when parsed, unreadable when read (gone, or no permission): still one line naming --data
+    from nn import names
+
+    data = tmp_path / "names.txt"
+    data.write_text("ann\n", encoding="utf-8")
+
+    def refuse(path, *args):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(names, "read_documents", refuse)
+    assert main(["gpt", "--data", str(data), "--check"]) == 2
+    assert capsys.readouterr().err == f"chainrule gpt: error: argument --data: {data}: permission denied\n"
+
+
+def test_an_output_folder_that_is_a_file_is_named_as_demo_names_it(tmp_path, capsys):
+    # it said "[Errno 17] File exists" and "[Errno 20] Not a directory"; -o was refused
+    MADE = "name a folder (it is made if missing)"
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    for flag in ("-o", "--out"):
+        assert argparse_error([flag, str(file)], capsys) == (
+            f"chainrule gpt: error: argument -o/--out: {file} is a file, not a folder: {MADE}"
+        )
+        assert argparse_error(["--draw", flag, str(file / "sub")], capsys).endswith(
+            f"argument -o/--out: {file / 'sub'} is inside {file}, a file, not a folder: {MADE}"
+        )
+    assert file.read_text() == "mine"
+
+
+def test_a_missing_output_folder_is_made_with_its_parents_as_demo_does(tmp_path, capsys):
+    out = tmp_path / "a" / "b"
+    assert main(["gpt", "--draw", "--format", "svg", "-o", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["gpt-graph.svg"]
 
 
 def test_load_refuses_an_mlp(tmp_path, capsys):

@@ -17,7 +17,7 @@ import argparse
 import time
 from pathlib import Path
 
-from .options import add_progress_options, positive_int, say_written, show_progress
+from .options import add_progress_options, folder, input_file, positive_int, say_written, show_progress
 
 __all__ = ["add_parser", "check_model", "DEFAULT_STEPS"]
 
@@ -31,7 +31,10 @@ def _documents(args: argparse.Namespace) -> tuple[list[str], str]:
     from .. import names
 
     if args.data is not None:
-        docs = names.read_documents(args.data)
+        try:
+            docs = names.read_documents(args.data)
+        except OSError as exc:  # checked when parsed; gone or unreadable since: still one line naming the option
+            raise ValueError(f"argument --data: {args.data}: {(exc.strerror or str(exc)).lower()}") from None
         return names.shuffled(docs, args.seed), f"{len(docs):,} documents from {args.data}"
     return names.shuffled(names.first_names(), args.seed), (
         "the 5,163 first names of the 1990 US census (the `names` package; not microgpt's 32,033 names)"
@@ -44,7 +47,10 @@ def _model(args: argparse.Namespace, docs: list[str]):
     if args.load is not None:
         from ..io import load
 
-        model = load(args.load)
+        try:
+            model = load(args.load)
+        except OSError as exc:
+            raise ValueError(f"argument --load: {args.load}: {(exc.strerror or str(exc)).lower()}") from None
         if not isinstance(model, GPT):
             raise ValueError(f"--load {args.load}: the file holds an MLP, not a GPT")
         return model
@@ -200,7 +206,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "it goes and 20 sampled names, writes the model (gpt.json) and the attention maps (gpt-attention.png)."
         ),
     )
-    p.add_argument("--data", metavar="FILE", help="your documents, one per line (UTF-8), instead of the census names")
+    p.add_argument(
+        "--data",
+        metavar="FILE",
+        type=input_file,
+        help="your documents, one per line (UTF-8), instead of the census names",
+    )
     p.add_argument(
         "--steps",
         type=positive_int,
@@ -220,9 +231,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=positive_int, default=20, help="names to sample after training (default 20)")
     p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature > 0 (default 0.5)")
     p.add_argument("--doc", help="the document for the attention maps and --check (default: the first one)")
-    p.add_argument("--load", metavar="FILE", help="a GPT saved by chainrule gpt: sample from it (no training)")
     p.add_argument(
-        "--out", default="chainrule-out", help="folder for gpt.json and the pictures (default chainrule-out)"
+        "--load", metavar="FILE", type=input_file, help="a GPT saved by chainrule gpt: sample from it (no training)"
+    )
+    p.add_argument(
+        "-o",
+        "--out",
+        type=folder,
+        default="chainrule-out",
+        help="folder for gpt.json and the pictures, made if missing (default ./chainrule-out)",
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument(
