@@ -76,6 +76,20 @@ def test_check_reports_the_three_way_agreement(capsys):
     assert out.count("   ok") == 9 and out.strip().endswith("and with central differences")
 
 
+def test_check_without_central_differences_does_not_claim_them(capsys):
+    # the verdict said "…, and with central differences" under columns of —
+    assert main(["gpt", "--check", "--no-numerical", "--n-embd", "4", "--n-head", "2", "--block-size", "4"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("chainrule gpt --check: ∂J/∂W three ways, on one document")
+    rows = [line for line in lines if line.startswith(("wte", "wpe", "lm_head", "layer0."))]
+    assert len(rows) == 9 and all(line.split()[-3:] == ["—", "—", "ok"] for line in rows)
+    assert lines[-1] == (
+        "verdict: ok — engine (fused), engine (elementary) and matrices agree entry by entry "
+        "(central differences not computed)"
+    )
+    assert "central differences" not in lines[0] and "farthest" not in " ".join(lines)
+
+
 def test_check_exits_1_when_the_matrices_disagree(monkeypatch, capsys):
     from nn import gpt_matrix
 

@@ -65,7 +65,8 @@ def _check(args: argparse.Namespace) -> int:
     docs, where = _documents(args)
     model = _model(args, docs)
     doc = args.doc if args.doc is not None else docs[0]
-    print(f"chainrule gpt --check: ∂J/∂W three ways and by central differences, on one document of {where}")
+    how = "three ways" if args.no_numerical else "three ways and by central differences"
+    print(f"chainrule gpt --check: ∂J/∂W {how}, on one document of {where}")
     report = check_gpt(model, model.tokens(doc), numerical=not args.no_numerical)
     print(report)
     return 0 if report.ok else 1
