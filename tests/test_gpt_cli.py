@@ -247,6 +247,17 @@ def test_a_missing_output_folder_is_made_with_its_parents_as_demo_does(tmp_path,
     assert [p.name for p in out.iterdir()] == ["gpt-graph.svg"]
 
 
+def test_a_too_big_gpt_is_refused_with_the_command_lines_advice(tmp_path, capsys):
+    # it advised "pass max_parameters=12618752", a keyword argument the command has no option for
+    assert main(["gpt", "--n-embd", "512", "--n-layer", "4", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        "chainrule gpt: error: GPT(n_embd=512, ...) would have 12,618,752 parameters, more than the limit of "
+        "1,000,000 (each is a Python object of ~150 bytes, visited on every forward and backward pass): "
+        "pass a smaller --n-embd, --n-layer or --block-size\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_load_refuses_an_mlp(tmp_path, capsys):
     nn.save(nn.MLP(2, [1]), tmp_path / "m.json")
     assert main(["gpt", "--load", str(tmp_path / "m.json"), "--out", str(tmp_path)]) == 2

@@ -14,6 +14,7 @@ gpt-attention.png (the attention maps on one document).
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from pathlib import Path
 
@@ -54,8 +55,26 @@ def _model(args: argparse.Namespace, docs: list[str]):
         if not isinstance(model, GPT):
             raise ValueError(f"--load {args.load}: the file holds an MLP, not a GPT")
         return model
-    return GPT.from_documents(
-        docs, n_embd=args.n_embd, n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, seed=args.seed
+    try:
+        return GPT.from_documents(
+            docs,
+            n_embd=args.n_embd,
+            n_head=args.n_head,
+            n_layer=args.n_layer,
+            block_size=args.block_size,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise ValueError(_cli_terms(str(exc))) from None
+
+
+def _cli_terms(message: str) -> str:
+    """The size guard's advice in the command line's terms: it has no max_parameters, only the sizes."""
+    message = re.sub(r"more than max_parameters=([\d,]+)", r"more than the limit of \1", message)
+    return re.sub(
+        r"build a smaller network, or pass max_parameters=\d+ to build it anyway",
+        "pass a smaller --n-embd, --n-layer or --block-size",
+        message,
     )
 
 
