@@ -258,6 +258,48 @@ def test_a_too_big_gpt_is_refused_with_the_command_lines_advice(tmp_path, capsys
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--draw", "--load", "SAVED"], "argument --load: not with --draw (it draws a tiny GPT of its own: 4 tokens, "
+         "n_embd 4, 1 head, 2 positions)"),
+        (["--explore", "--load", "SAVED"], "argument --load: not with --explore (it shows a tiny GPT of its own: "
+         "4 tokens, n_embd 4, 1 head, 2 positions)"),
+        (["--format", "png"], "argument --format: only with --draw"),
+        (["--edge-labels", "--check"], "argument --edge-labels: only with --draw"),
+        (["--no-numerical", "--draw"], "argument --no-numerical: only with --check"),
+        (["--check", "--steps", "3"], "argument --steps: not with --check (it checks an untrained GPT of the given "
+         "sizes, or --load's, and trains, samples and writes nothing)"),
+        (["--draw", "--n-embd", "8"], "argument --n-embd: not with --draw (it draws a tiny GPT of its own: 4 tokens, "
+         "n_embd 4, 1 head, 2 positions)"),
+        (["--load", "SAVED", "--n-head", "2"], "argument --n-head: not with --load (the loaded GPT has its own sizes)"),
+        (["--load", "SAVED", "--lr", "0.1"], "argument --lr: with --load, only with --steps (--load alone samples, "
+         "without training)"),
+    ],
+)  # fmt: skip
+def test_an_option_without_effect_is_refused_naming_both(argv, message, tmp_path, capsys):
+    # --draw --load drew the tiny GPT anyway; --format without --draw, --edge-labels with --check did nothing
+    saved = tmp_path / "gpt.json"
+    nn.save(nn.GPT.from_documents(["abba", "baba"], n_embd=4, n_head=1, block_size=4), saved)
+    out = tmp_path / "out"
+    argv = [str(saved) if a == "SAVED" else a for a in argv]
+    assert main(["gpt", *argv, "-o", str(out), "--no-progress"]) == 2
+    assert capsys.readouterr().err == f"chainrule gpt: error: {message}\n"
+    assert not out.exists()
+
+
+def test_options_that_take_effect_together_are_accepted(tmp_path, capsys):
+    saved = tmp_path / "gpt.json"
+    nn.save(nn.GPT.from_documents(["abba", "baba"], n_embd=4, n_head=1, block_size=4), saved)
+    assert main(["gpt", "--draw", "--format", "svg", "--edge-labels", "-o", str(tmp_path / "d")]) == 0
+    assert [p.name for p in (tmp_path / "d").iterdir()] == ["gpt-graph.svg"]
+    data = tmp_path / "docs.txt"
+    data.write_text("abba\nbaba\n", encoding="utf-8")
+    argv = ["--load", str(saved), "--data", str(data), "--steps", "2", "--lr", "0.1", "--samples", "1"]
+    assert main(["gpt", *argv, "-o", str(tmp_path), "--no-progress"]) == 0
+    assert "at lr 0.1 decaying" in capsys.readouterr().out
+
+
 def test_load_refuses_an_mlp(tmp_path, capsys):
     nn.save(nn.MLP(2, [1]), tmp_path / "m.json")
     assert main(["gpt", "--load", str(tmp_path / "m.json"), "--out", str(tmp_path)]) == 2

@@ -155,7 +155,54 @@ def _explore(args: argparse.Namespace) -> int:
     return 0
 
 
+# Each option that has an effect in some of the command's modes only: given in another, it is refused rather
+# than ignored. The modes: training (no mode option), --check, --draw, --explore.
+_SIZES = {"n_embd": 16, "n_head": 4, "n_layer": 1, "block_size": 16}
+_DEFAULTS = {**_SIZES, "samples": 20, "temperature": 0.5}
+_APPLIES = {
+    "--data": ("training", "--check"),
+    "--steps": ("training",),
+    "--lr": ("training",),
+    **{"--" + name.replace("_", "-"): ("training", "--check") for name in _SIZES},
+    "--samples": ("training",),
+    "--temperature": ("training",),
+    "--doc": ("training", "--check"),
+    "--load": ("training", "--check"),
+    "--no-numerical": ("--check",),
+    "--edge-labels": ("--draw",),
+    "--format": ("--draw",),
+}
+_TINY = "a tiny GPT of its own: 4 tokens, n_embd 4, 1 head, 2 positions"
+_WHY = {
+    "--check": "it checks an untrained GPT of the given sizes, or --load's, and trains, samples and writes nothing",
+    "--draw": f"it draws {_TINY}",
+    "--explore": f"it shows {_TINY}",
+}
+
+
+def _refuse_ignored(args: argparse.Namespace) -> None:
+    """A ValueError `argument --format: only with --draw` for an option that would have no effect."""
+    mode = "--check" if args.check else "--draw" if args.draw else "--explore" if args.explore else "training"
+    for option, modes in _APPLIES.items():
+        if getattr(args, option[2:].replace("-", "_")) in (None, False) or mode in modes:
+            continue
+        if modes[0] != "training":
+            raise ValueError(f"argument {option}: only with {' or '.join(modes)}")
+        raise ValueError(f"argument {option}: not with {mode} ({_WHY[mode]})")
+    if args.load is not None:
+        for name in _SIZES:
+            if getattr(args, name) is not None:
+                option = "--" + name.replace("_", "-")
+                raise ValueError(f"argument {option}: not with --load (the loaded GPT has its own sizes)")
+        if args.lr is not None and args.steps is None:
+            raise ValueError("argument --lr: with --load, only with --steps (--load alone samples, without training)")
+    for name, default in _DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+
+
 def _run(args: argparse.Namespace) -> int:
+    _refuse_ignored(args)
     if args.lr is not None and not 0 < args.lr < float("inf"):
         raise ValueError(f"--lr must be a finite number > 0, got {args.lr}")
     if not 0 < args.temperature < float("inf"):
@@ -241,18 +288,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lr", type=float, default=None, help="Adam's learning rate at step 1, decaying to 0 (default 0.01)"
     )
-    p.add_argument("--n-embd", type=positive_int, default=16, help="embedding width (default 16)")
-    p.add_argument("--n-head", type=positive_int, default=4, help="attention heads; must divide --n-embd (default 4)")
-    p.add_argument("--n-layer", type=positive_int, default=1, help="transformer layers (default 1)")
-    p.add_argument("--block-size", type=positive_int, default=16, help="positions per document (default 16)")
+    p.add_argument("--n-embd", type=positive_int, default=None, help="embedding width (default 16)")
+    p.add_argument(
+        "--n-head", type=positive_int, default=None, help="attention heads; must divide --n-embd (default 4)"
+    )
+    p.add_argument("--n-layer", type=positive_int, default=None, help="transformer layers (default 1)")
+    p.add_argument("--block-size", type=positive_int, default=None, help="positions per document (default 16)")
     p.add_argument(
         "--seed", type=int, default=0, help="seeds the weights, the documents' order and sampling (default 0)"
     )
-    p.add_argument("--samples", type=positive_int, default=20, help="names to sample after training (default 20)")
-    p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature > 0 (default 0.5)")
+    p.add_argument("--samples", type=positive_int, default=None, help="names to sample after training (default 20)")
+    p.add_argument("--temperature", type=float, default=None, help="sampling temperature > 0 (default 0.5)")
     p.add_argument("--doc", help="the document for the attention maps and --check (default: the first one)")
     p.add_argument(
-        "--load", metavar="FILE", type=input_file, help="a GPT saved by chainrule gpt: sample from it (no training)"
+        "--load",
+        metavar="FILE",
+        type=input_file,
+        help="a GPT saved by chainrule gpt: sample from it (trained further only with --steps)",
     )
     p.add_argument(
         "-o",
