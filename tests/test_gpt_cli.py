@@ -76,6 +76,20 @@ def test_check_reports_the_three_way_agreement(capsys):
     assert out.count("   ok") == 9 and out.strip().endswith("and with central differences")
 
 
+def test_check_without_central_differences_does_not_claim_them(capsys):
+    # the verdict said "…, and with central differences" under columns of —
+    assert main(["gpt", "--check", "--no-numerical", "--n-embd", "4", "--n-head", "2", "--block-size", "4"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("chainrule gpt --check: ∂J/∂W three ways, on one document")
+    rows = [line for line in lines if line.startswith(("wte", "wpe", "lm_head", "layer0."))]
+    assert len(rows) == 9 and all(line.split()[-3:] == ["—", "—", "ok"] for line in rows)
+    assert lines[-1] == (
+        "verdict: ok — engine (fused), engine (elementary) and matrices agree entry by entry "
+        "(central differences not computed)"
+    )
+    assert "central differences" not in lines[0] and "farthest" not in " ".join(lines)
+
+
 def test_check_exits_1_when_the_matrices_disagree(monkeypatch, capsys):
     from nn import gpt_matrix
 
@@ -162,7 +176,6 @@ def test_explore_is_an_alternative_to_draw_check_and_training(capsys):
     "argv, words",
     [
         (["--n-head", "3"], "n_head must divide n_embd"),
-        (["--data", "/nonexistent/names.txt"], "No such file or directory"),
         (["--temperature", "0"], "--temperature must be a finite number > 0, got 0.0"),
         (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
         (["--steps", "2000000"], "--steps must be at most 1,000,000"),
@@ -174,6 +187,117 @@ def test_bad_options_exit_2_with_one_line(argv, words, capsys, tmp_path):
     assert main(["gpt", "--out", str(tmp_path), "--no-progress", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("chainrule gpt: error:") and words in err and err.count("\n") == 1
+
+
+def argparse_error(argv: list[str], capsys) -> str:
+    """`chainrule gpt argv`'s last stderr line, after checking that argparse refused it (exit code 2)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["gpt", *argv])
+    assert exc.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_a_missing_file_or_a_folder_is_named_with_its_option(tmp_path, capsys):
+    # they said "[Errno 2] No such file or directory: 'missing.txt'" and "[Errno 21] Is a directory"
+    missing = tmp_path / "missing.txt"
+    for option in ("--data", "--load"):
+        assert (
+            argparse_error([option, str(missing)], capsys)
+            == f"chainrule gpt: error: argument {option}: {missing}: no such file"
+        )
+        assert argparse_error([option, str(tmp_path)], capsys) == (
+            f"chainrule gpt: error: argument {option}: {tmp_path} is a folder, not a file: name a file"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreadable_data_file_is_named_with_its_option(tmp_path, monkeypatch, capsys):
+    # checked when parsed, unreadable when read (gone, or no permission): still one line naming --data
+    from nn import names
+
+    data = tmp_path / "names.txt"
+    data.write_text("ann\n", encoding="utf-8")
+
+    def refuse(path, *args):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(names, "read_documents", refuse)
+    assert main(["gpt", "--data", str(data), "--check"]) == 2
+    assert capsys.readouterr().err == f"chainrule gpt: error: argument --data: {data}: permission denied\n"
+
+
+def test_an_output_folder_that_is_a_file_is_named_as_demo_names_it(tmp_path, capsys):
+    # it said "[Errno 17] File exists" and "[Errno 20] Not a directory"; -o was refused
+    MADE = "name a folder (it is made if missing)"
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    for flag in ("-o", "--out"):
+        assert argparse_error([flag, str(file)], capsys) == (
+            f"chainrule gpt: error: argument -o/--out: {file} is a file, not a folder: {MADE}"
+        )
+        assert argparse_error(["--draw", flag, str(file / "sub")], capsys).endswith(
+            f"argument -o/--out: {file / 'sub'} is inside {file}, a file, not a folder: {MADE}"
+        )
+    assert file.read_text() == "mine"
+
+
+def test_a_missing_output_folder_is_made_with_its_parents_as_demo_does(tmp_path, capsys):
+    out = tmp_path / "a" / "b"
+    assert main(["gpt", "--draw", "--format", "svg", "-o", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["gpt-graph.svg"]
+
+
+def test_a_too_big_gpt_is_refused_with_the_command_lines_advice(tmp_path, capsys):
+    # it advised "pass max_parameters=12618752", a keyword argument the command has no option for
+    assert main(["gpt", "--n-embd", "512", "--n-layer", "4", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        "chainrule gpt: error: GPT(n_embd=512, ...) would have 12,618,752 parameters, more than the limit of "
+        "1,000,000 (each is a Python object of ~150 bytes, visited on every forward and backward pass): "
+        "pass a smaller --n-embd, --n-layer or --block-size\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--draw", "--load", "SAVED"], "argument --load: not with --draw (it draws a tiny GPT of its own: 4 tokens, "
+         "n_embd 4, 1 head, 2 positions)"),
+        (["--explore", "--load", "SAVED"], "argument --load: not with --explore (it shows a tiny GPT of its own: "
+         "4 tokens, n_embd 4, 1 head, 2 positions)"),
+        (["--format", "png"], "argument --format: only with --draw"),
+        (["--edge-labels", "--check"], "argument --edge-labels: only with --draw"),
+        (["--no-numerical", "--draw"], "argument --no-numerical: only with --check"),
+        (["--check", "--steps", "3"], "argument --steps: not with --check (it checks an untrained GPT of the given "
+         "sizes, or --load's, and trains, samples and writes nothing)"),
+        (["--draw", "--n-embd", "8"], "argument --n-embd: not with --draw (it draws a tiny GPT of its own: 4 tokens, "
+         "n_embd 4, 1 head, 2 positions)"),
+        (["--load", "SAVED", "--n-head", "2"], "argument --n-head: not with --load (the loaded GPT has its own sizes)"),
+        (["--load", "SAVED", "--lr", "0.1"], "argument --lr: with --load, only with --steps (--load alone samples, "
+         "without training)"),
+    ],
+)  # fmt: skip
+def test_an_option_without_effect_is_refused_naming_both(argv, message, tmp_path, capsys):
+    # --draw --load drew the tiny GPT anyway; --format without --draw, --edge-labels with --check did nothing
+    saved = tmp_path / "gpt.json"
+    nn.save(nn.GPT.from_documents(["abba", "baba"], n_embd=4, n_head=1, block_size=4), saved)
+    out = tmp_path / "out"
+    argv = [str(saved) if a == "SAVED" else a for a in argv]
+    assert main(["gpt", *argv, "-o", str(out), "--no-progress"]) == 2
+    assert capsys.readouterr().err == f"chainrule gpt: error: {message}\n"
+    assert not out.exists()
+
+
+def test_options_that_take_effect_together_are_accepted(tmp_path, capsys):
+    saved = tmp_path / "gpt.json"
+    nn.save(nn.GPT.from_documents(["abba", "baba"], n_embd=4, n_head=1, block_size=4), saved)
+    assert main(["gpt", "--draw", "--format", "svg", "--edge-labels", "-o", str(tmp_path / "d")]) == 0
+    assert [p.name for p in (tmp_path / "d").iterdir()] == ["gpt-graph.svg"]
+    data = tmp_path / "docs.txt"
+    data.write_text("abba\nbaba\n", encoding="utf-8")
+    argv = ["--load", str(saved), "--data", str(data), "--steps", "2", "--lr", "0.1", "--samples", "1"]
+    assert main(["gpt", *argv, "-o", str(tmp_path), "--no-progress"]) == 0
+    assert "at lr 0.1 decaying" in capsys.readouterr().out
 
 
 def test_load_refuses_an_mlp(tmp_path, capsys):

@@ -14,10 +14,11 @@ gpt-attention.png (the attention maps on one document).
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from pathlib import Path
 
-from .options import add_progress_options, positive_int, say_written, show_progress
+from .options import add_progress_options, folder, input_file, positive_int, say_written, show_progress
 
 __all__ = ["add_parser", "check_model", "DEFAULT_STEPS"]
 
@@ -31,7 +32,10 @@ def _documents(args: argparse.Namespace) -> tuple[list[str], str]:
     from .. import names
 
     if args.data is not None:
-        docs = names.read_documents(args.data)
+        try:
+            docs = names.read_documents(args.data)
+        except OSError as exc:  # checked when parsed; gone or unreadable since: still one line naming the option
+            raise ValueError(f"argument --data: {args.data}: {(exc.strerror or str(exc)).lower()}") from None
         return names.shuffled(docs, args.seed), f"{len(docs):,} documents from {args.data}"
     return names.shuffled(names.first_names(), args.seed), (
         "the 5,163 first names of the 1990 US census (the `names` package; not microgpt's 32,033 names)"
@@ -44,12 +48,33 @@ def _model(args: argparse.Namespace, docs: list[str]):
     if args.load is not None:
         from ..io import load
 
-        model = load(args.load)
+        try:
+            model = load(args.load)
+        except OSError as exc:
+            raise ValueError(f"argument --load: {args.load}: {(exc.strerror or str(exc)).lower()}") from None
         if not isinstance(model, GPT):
             raise ValueError(f"--load {args.load}: the file holds an MLP, not a GPT")
         return model
-    return GPT.from_documents(
-        docs, n_embd=args.n_embd, n_head=args.n_head, n_layer=args.n_layer, block_size=args.block_size, seed=args.seed
+    try:
+        return GPT.from_documents(
+            docs,
+            n_embd=args.n_embd,
+            n_head=args.n_head,
+            n_layer=args.n_layer,
+            block_size=args.block_size,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise ValueError(_cli_terms(str(exc))) from None
+
+
+def _cli_terms(message: str) -> str:
+    """The size guard's advice in the command line's terms: it has no max_parameters, only the sizes."""
+    message = re.sub(r"more than max_parameters=([\d,]+)", r"more than the limit of \1", message)
+    return re.sub(
+        r"build a smaller network, or pass max_parameters=\d+ to build it anyway",
+        "pass a smaller --n-embd, --n-layer or --block-size",
+        message,
     )
 
 
@@ -59,7 +84,8 @@ def _check(args: argparse.Namespace) -> int:
     docs, where = _documents(args)
     model = _model(args, docs)
     doc = args.doc if args.doc is not None else docs[0]
-    print(f"chainrule gpt --check: ∂J/∂W three ways and by central differences, on one document of {where}")
+    how = "three ways" if args.no_numerical else "three ways and by central differences"
+    print(f"chainrule gpt --check: ∂J/∂W {how}, on one document of {where}")
     report = check_gpt(model, model.tokens(doc), numerical=not args.no_numerical)
     print(report)
     return 0 if report.ok else 1
@@ -129,7 +155,54 @@ def _explore(args: argparse.Namespace) -> int:
     return 0
 
 
+# Each option that has an effect in some of the command's modes only: given in another, it is refused rather
+# than ignored. The modes: training (no mode option), --check, --draw, --explore.
+_SIZES = {"n_embd": 16, "n_head": 4, "n_layer": 1, "block_size": 16}
+_DEFAULTS = {**_SIZES, "samples": 20, "temperature": 0.5}
+_APPLIES = {
+    "--data": ("training", "--check"),
+    "--steps": ("training",),
+    "--lr": ("training",),
+    **{"--" + name.replace("_", "-"): ("training", "--check") for name in _SIZES},
+    "--samples": ("training",),
+    "--temperature": ("training",),
+    "--doc": ("training", "--check"),
+    "--load": ("training", "--check"),
+    "--no-numerical": ("--check",),
+    "--edge-labels": ("--draw",),
+    "--format": ("--draw",),
+}
+_TINY = "a tiny GPT of its own: 4 tokens, n_embd 4, 1 head, 2 positions"
+_WHY = {
+    "--check": "it checks an untrained GPT of the given sizes, or --load's, and trains, samples and writes nothing",
+    "--draw": f"it draws {_TINY}",
+    "--explore": f"it shows {_TINY}",
+}
+
+
+def _refuse_ignored(args: argparse.Namespace) -> None:
+    """A ValueError `argument --format: only with --draw` for an option that would have no effect."""
+    mode = "--check" if args.check else "--draw" if args.draw else "--explore" if args.explore else "training"
+    for option, modes in _APPLIES.items():
+        if getattr(args, option[2:].replace("-", "_")) in (None, False) or mode in modes:
+            continue
+        if modes[0] != "training":
+            raise ValueError(f"argument {option}: only with {' or '.join(modes)}")
+        raise ValueError(f"argument {option}: not with {mode} ({_WHY[mode]})")
+    if args.load is not None:
+        for name in _SIZES:
+            if getattr(args, name) is not None:
+                option = "--" + name.replace("_", "-")
+                raise ValueError(f"argument {option}: not with --load (the loaded GPT has its own sizes)")
+        if args.lr is not None and args.steps is None:
+            raise ValueError("argument --lr: with --load, only with --steps (--load alone samples, without training)")
+    for name, default in _DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+
+
 def _run(args: argparse.Namespace) -> int:
+    _refuse_ignored(args)
     if args.lr is not None and not 0 < args.lr < float("inf"):
         raise ValueError(f"--lr must be a finite number > 0, got {args.lr}")
     if not 0 < args.temperature < float("inf"):
@@ -200,7 +273,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "it goes and 20 sampled names, writes the model (gpt.json) and the attention maps (gpt-attention.png)."
         ),
     )
-    p.add_argument("--data", metavar="FILE", help="your documents, one per line (UTF-8), instead of the census names")
+    p.add_argument(
+        "--data",
+        metavar="FILE",
+        type=input_file,
+        help="your documents, one per line (UTF-8), instead of the census names",
+    )
     p.add_argument(
         "--steps",
         type=positive_int,
@@ -210,19 +288,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lr", type=float, default=None, help="Adam's learning rate at step 1, decaying to 0 (default 0.01)"
     )
-    p.add_argument("--n-embd", type=positive_int, default=16, help="embedding width (default 16)")
-    p.add_argument("--n-head", type=positive_int, default=4, help="attention heads; must divide --n-embd (default 4)")
-    p.add_argument("--n-layer", type=positive_int, default=1, help="transformer layers (default 1)")
-    p.add_argument("--block-size", type=positive_int, default=16, help="positions per document (default 16)")
+    p.add_argument("--n-embd", type=positive_int, default=None, help="embedding width (default 16)")
+    p.add_argument(
+        "--n-head", type=positive_int, default=None, help="attention heads; must divide --n-embd (default 4)"
+    )
+    p.add_argument("--n-layer", type=positive_int, default=None, help="transformer layers (default 1)")
+    p.add_argument("--block-size", type=positive_int, default=None, help="positions per document (default 16)")
     p.add_argument(
         "--seed", type=int, default=0, help="seeds the weights, the documents' order and sampling (default 0)"
     )
-    p.add_argument("--samples", type=positive_int, default=20, help="names to sample after training (default 20)")
-    p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature > 0 (default 0.5)")
+    p.add_argument("--samples", type=positive_int, default=None, help="names to sample after training (default 20)")
+    p.add_argument("--temperature", type=float, default=None, help="sampling temperature > 0 (default 0.5)")
     p.add_argument("--doc", help="the document for the attention maps and --check (default: the first one)")
-    p.add_argument("--load", metavar="FILE", help="a GPT saved by chainrule gpt: sample from it (no training)")
     p.add_argument(
-        "--out", default="chainrule-out", help="folder for gpt.json and the pictures (default chainrule-out)"
+        "--load",
+        metavar="FILE",
+        type=input_file,
+        help="a GPT saved by chainrule gpt: sample from it (trained further only with --steps)",
+    )
+    p.add_argument(
+        "-o",
+        "--out",
+        type=folder,
+        default="chainrule-out",
+        help="folder for gpt.json and the pictures, made if missing (default ./chainrule-out)",
     )
     what = p.add_mutually_exclusive_group()
     what.add_argument(

@@ -1,5 +1,5 @@
 """Option parsers that several subcommands share: layer sizes, lists of numbers, counts and amounts,
-output folders.
+output folders, input files.
 
 The numeric ones check their value with `autograd.args`, the checkers the library uses, so an option
 and the argument it becomes are refused in the same words: `argument --lam: expected a finite real
@@ -21,6 +21,7 @@ __all__ = [
     "integer_option",
     "real_option",
     "folder",
+    "input_file",
     "seconds",
     "byte_size",
     "add_progress_options",
@@ -92,6 +93,16 @@ def folder(text: str) -> str:
                 where = "is a file" if place == path else f"is inside {place}, a file"
                 raise argparse.ArgumentTypeError(f"{text} {where}, not a folder: name a folder (it is made if missing)")
             break
+    return text
+
+
+def input_file(text: str) -> str:
+    """An argparse type: a file to read, which must exist and not be a folder."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file: name a file")
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
     return text
 
 
