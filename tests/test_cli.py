@@ -51,6 +51,14 @@ def test_check_bad_options_exit_2(capsys):
     assert "--m: expected an integer ≥ 1, got '0'" in capsys.readouterr().err
 
 
+def test_check_course_refuses_options_that_would_not_change_it(capsys):
+    # the course's check is fixed (3-5-3, m = 5, λ = 0 and 3): --sizes or --lam used to be ignored silently
+    for argv, option in [(["--sizes", "2,2"], "--sizes"), (["--lam", "1"], "--lam")]:
+        assert main(["check", "--course", *argv]) == 2
+        err = capsys.readouterr().err
+        assert f"{option} does not apply to --course (the course's check is 3-5-3, m = 5, λ = 0 and 3)" in err
+
+
 def test_check_model_gpt_help_names_only_options_it_takes_and_no_option_is_abbreviated(capsys, tmp_path):
     # the help said "(its options: sizes, --load, --doc)", which check refused; --load was read as --load-timeout
     with pytest.raises(SystemExit) as exc:

@@ -79,6 +79,9 @@ def _run(args: argparse.Namespace) -> int:
         option = "--" + given[0].replace("_", "-")
         raise ValueError(f"{option} applies to a learner's function: use it with --function FILE.py:NAME")
     if args.course:
+        fixed = [o for o, v in (("--sizes", args.sizes), ("--lam", args.lam)) if v is not None]
+        if fixed:  # the course's set-up is fixed: an option that would change it would be ignored
+            raise ValueError(f"{fixed[0]} does not apply to --course (the course's check is 3-5-3, m = 5, λ = 0 and 3)")
         results = [crosscheck.course_check(lam) for lam in (0.0, 3.0)]
         for r in results:
             print(r)
