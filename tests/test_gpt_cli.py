@@ -184,7 +184,8 @@ def test_explore_is_an_alternative_to_draw_check_and_training(capsys):
     ],
 )
 def test_bad_options_exit_2_with_one_line(argv, words, capsys, tmp_path):
-    assert main(["gpt", "--out", str(tmp_path), "--no-progress", *argv]) == 2
+    out = [] if "--check" in argv else ["--out", str(tmp_path)]  # (--check writes nothing: --out is refused)
+    assert main(["gpt", *out, "--no-progress", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("chainrule gpt: error:") and words in err and err.count("\n") == 1
 
@@ -275,6 +276,8 @@ def test_a_too_big_gpt_is_refused_with_the_command_lines_advice(tmp_path, capsys
         (["--load", "SAVED", "--n-head", "2"], "argument --n-head: not with --load (the loaded GPT has its own sizes)"),
         (["--load", "SAVED", "--lr", "0.1"], "argument --lr: with --load, only with --steps (--load alone samples, "
          "without training)"),
+        (["--check"], "argument --out: not with --check (it checks an untrained GPT of the given sizes, or --load's, "
+         "and trains, samples and writes nothing)"),
     ],
 )  # fmt: skip
 def test_an_option_without_effect_is_refused_naming_both(argv, message, tmp_path, capsys):

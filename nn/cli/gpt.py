@@ -171,6 +171,7 @@ _APPLIES = {
     "--no-numerical": ("--check",),
     "--edge-labels": ("--draw",),
     "--format": ("--draw",),
+    "--out": ("training", "--draw", "--explore"),
 }
 _TINY = "a tiny GPT of its own: 4 tokens, n_embd 4, 1 head, 2 positions"
 _WHY = {
@@ -199,6 +200,11 @@ def _refuse_ignored(args: argparse.Namespace) -> None:
     for name, default in _DEFAULTS.items():
         if getattr(args, name) is None:
             setattr(args, name, default)
+    if args.out is None:
+        try:
+            args.out = folder("chainrule-out")  # the default, checked as a given one is
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(f"argument -o/--out: {exc}") from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -310,7 +316,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--out",
         type=folder,
-        default="chainrule-out",
+        default=None,
         help="folder for gpt.json and the pictures, made if missing (default ./chainrule-out)",
     )
     what = p.add_mutually_exclusive_group()
