@@ -90,6 +90,17 @@ def test_check_without_central_differences_does_not_claim_them(capsys):
     assert "central differences" not in lines[0] and "farthest" not in " ".join(lines)
 
 
+def test_check_says_when_the_document_is_cut_to_block_size(capsys):
+    # a --doc longer than block_size was cut silently
+    argv = ["gpt", "--check", "--no-numerical", "--n-embd", "4", "--n-head", "2", "--block-size", "4"]
+    assert main([*argv, "--doc", "abcdefg"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "(--doc is longer than block_size 4: its first 4 characters are checked)"
+    assert any(line.startswith("document 'abcd': 5 tokens") for line in lines)
+    assert main([*argv, "--doc", "abc"]) == 0  # it fits: nothing said
+    assert "longer than block_size" not in capsys.readouterr().out
+
+
 def test_check_exits_1_when_the_matrices_disagree(monkeypatch, capsys):
     from nn import gpt_matrix
 
@@ -300,7 +311,8 @@ def test_options_that_take_effect_together_are_accepted(tmp_path, capsys):
     data.write_text("abba\nbaba\n", encoding="utf-8")
     argv = ["--load", str(saved), "--data", str(data), "--steps", "2", "--lr", "0.1", "--samples", "1"]
     assert main(["gpt", *argv, "-o", str(tmp_path), "--no-progress"]) == 0
-    assert "at lr 0.1 decaying" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "at lr 0.1 decaying" in out and "\n1 sample at temperature 0.5" in out  # not "1 samples"
 
 
 def test_load_refuses_an_mlp(tmp_path, capsys):

@@ -86,7 +86,11 @@ def _check(args: argparse.Namespace) -> int:
     doc = args.doc if args.doc is not None else docs[0]
     how = "three ways" if args.no_numerical else "three ways and by central differences"
     print(f"chainrule gpt --check: ∂J/∂W {how}, on one document of {where}")
-    report = check_gpt(model, model.tokens(doc), numerical=not args.no_numerical)
+    tokens = model.tokens(doc)
+    if len(tokens) < len(doc) + 2:  # BOS, the characters, BOS: cut to block_size + 1 tokens
+        cut = len(tokens) - 1
+        print(f"(--doc is longer than block_size {model.block_size}: its first {cut} characters are checked)")
+    report = check_gpt(model, tokens, numerical=not args.no_numerical)
     print(report)
     return 0 if report.ok else 1
 
@@ -260,7 +264,7 @@ def _run(args: argparse.Namespace) -> int:
     doc = args.doc if args.doc is not None else docs[0]
     tokens = model.tokens(doc)
     say_written([save_attention_map(model, tokens, out / "gpt-attention.png")])
-    say(f"{args.samples} samples at temperature {args.temperature:g} (seed {args.seed}):")
+    say(f"{args.samples} sample{'s' * (args.samples != 1)} at temperature {args.temperature:g} (seed {args.seed}):")
     for k, name in enumerate(model.generate(args.samples, args.temperature, args.seed), start=1):
         say(f"  sample {k:2d}: {name or EMPTY_SAMPLE}")
     return 0
