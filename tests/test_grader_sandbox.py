@@ -196,6 +196,9 @@ def test_an_interpreter_without_numpy_is_not_checked_and_says_how_to_install_it(
     assert f"{python} cannot run chainrule's child (it needs Python ≥ 3.8 and NumPy ≥ 1.17)" in out
     assert f"install NumPy there ({python} -m pip install numpy)" in out
     assert "verdict: NOT CHECKED" in out
+    # the interpreter is at fault, not the learner's file
+    assert "the interpreter cannot run chainrule's checker (your file was not loaded):" in r.stdout
+    assert "your file could not be loaded" not in r.stdout
 
 
 @pytest.mark.parametrize(

@@ -262,6 +262,13 @@ def _process_notes(forks: int, left: int) -> list[str]:
     return lines
 
 
+def _load_header(kind: str | None) -> str:
+    """The line above why nothing ran: the interpreter's fault (no NumPy, too old) or the file's."""
+    if kind in ("no_numpy", "old_python"):
+        return "the interpreter cannot run chainrule's checker (your file was not loaded):"
+    return "your file could not be loaded:"
+
+
 def _cut(text: str, keep: int = 14) -> list[str]:
     lines = text.splitlines()
     return lines[:2] + ["  …"] + lines[-(keep - 3) :] if len(lines) > keep else lines
@@ -337,7 +344,7 @@ class BackpropReport(Report):
         if self.reference_note:
             lines.append(self.reference_note)
         if self.load_problem is not None:
-            lines.append("your file could not be loaded:")
+            lines.append(_load_header(self.load_kind))
             lines += ["  " + line for line in _cut(self.load_problem, 16)]
         else:
             lines.append("")
@@ -500,7 +507,7 @@ class OwnDataReport(Report):
             "",
         ]
         if self.load_problem is not None:
-            lines.append("your file could not be loaded:")
+            lines.append(_load_header(self.load_kind))
             lines += ["  " + line for line in _cut(self.load_problem, 16)]
         if self.cost is not None:
             lines.append(f"your cost at θ  {self.cost:<15.10f} (not checked: the right value needs your data)")
