@@ -303,6 +303,7 @@ def test_cli_scalar_short_run(tmp_path, capsys):
     # the scalar engine's cost is the epoch's batch costs averaged (each before its step): said so
     trained = next(line for line in lines if line.startswith("trained in"))
     assert trained.endswith(f"last epoch's mean batch cost J = {epoch.split()[3]}"), (trained, epoch)
+    assert any(re.fullmatch(r"training accuracy at the final weights: \d+\.\d%", line) for line in lines)
     assert any("sizes [64, 10, 10]" in line for line in lines)
     assert len(list(tmp_path.glob("digits-scalar-*.png"))) == 3
 

@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
     # the matrix side's J is at its last iterate; the scalar engine's, each batch's before its step, averaged
     cost = "final cost J" if result.engine == "matrix" else "last epoch's mean batch cost J"
     say(f"trained in {result.seconds:.1f} s ({result.stopped}); {cost} = {result.cost:.6f}")
-    say(f"training accuracy: {result.train_accuracy:.1%}")
+    say(f"training accuracy at the final weights: {result.train_accuracy:.1%}")  # (an epoch's line: during it)
     say_written(digits.save_pictures(result, data, args.out), say)
     say(f"test accuracy: {result.test_accuracy:.1%}")
     return 0
