@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    parser.set_defaults(commands=sub.choices)  # each subcommand's parser, for its own usage line
     return parser
 
 
@@ -48,7 +49,9 @@ def version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # with the subcommand's usage, not the top level's (`chainrule check --doc emma`)
+        args.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args) or 0)
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
