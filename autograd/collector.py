@@ -134,9 +134,7 @@ def backward_done(order: list) -> None:
         if not _blocks:
             _blocks = blocks  # the first backward() the policy holds for: the baseline
         if _passes >= HOLD or blocks - _blocks > max(_blocks // 4, 10 * len(order)):
-            _passes = 0
-            gc.collect()
-            _blocks = sys.getallocatedblocks()
+            gc.collect()  # (the callback below restarts the count and the baseline, as after anyone's)
         else:
             gc.collect(0)
     _idle = 0  # (after backward()'s own collection)
