@@ -65,8 +65,8 @@ def _not_checked(report) -> tuple[str, str]:
     python = report.python or sys.executable
     if report.load_problem is not None:
         kind = report.load_kind
-        if kind == "raised" and report.missing and report.missing.split(".")[0] not in _THIRD_PARTY:
-            top = report.missing.split(".")[0]
+        top = report.missing.split(".")[0] if kind == "raised" and report.missing else None
+        if top is not None and top not in _THIRD_PARTY:  # most likely a file of theirs left behind
             file = report.missing_from or "your file"
             folder = os.path.dirname(os.path.abspath(file)) if report.missing_from else "its folder"
             return (
@@ -75,8 +75,7 @@ def _not_checked(report) -> tuple[str, str]:
                 f"if {top} is a module of yours ({top}.py), put it next to {file}; if it is a package, run your "
                 "function where it is installed: --python PATH (your venv's or conda env's python)",
             )
-        if kind == "raised" and report.missing:
-            top = report.missing.split(".")[0]
+        if top is not None:  # a package from PyPI: where to install it
             package = _PACKAGES.get(top, top)
             return (
                 f"your file imports {report.missing}, which is not installed in {python}",
