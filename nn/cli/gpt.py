@@ -28,6 +28,11 @@ MAX_STEPS = 1_000_000
 EMPTY_SAMPLE = "(empty: the model ended the name at once, BOS as its first character)"
 
 
+def _unreadable(option: str, path: str, exc: OSError) -> ValueError:
+    """A file checked when parsed that cannot be read now (gone, no permission): one line naming the option."""
+    return ValueError(f"argument {option}: {path}: {(exc.strerror or str(exc)).lower()}")
+
+
 def _documents(args: argparse.Namespace) -> tuple[list[str], str]:
     from .. import names
 
@@ -35,7 +40,7 @@ def _documents(args: argparse.Namespace) -> tuple[list[str], str]:
         try:
             docs = names.read_documents(args.data)
         except OSError as exc:  # checked when parsed; gone or unreadable since: still one line naming the option
-            raise ValueError(f"argument --data: {args.data}: {(exc.strerror or str(exc)).lower()}") from None
+            raise _unreadable("--data", args.data, exc) from None
         return names.shuffled(docs, args.seed), f"{len(docs):,} documents from {args.data}"
     return names.shuffled(names.first_names(), args.seed), (
         "the 5,163 first names of the 1990 US census (the `names` package; not microgpt's 32,033 names)"
@@ -51,7 +56,7 @@ def _model(args: argparse.Namespace, docs: list[str]):
         try:
             model = load(args.load)
         except OSError as exc:
-            raise ValueError(f"argument --load: {args.load}: {(exc.strerror or str(exc)).lower()}") from None
+            raise _unreadable("--load", args.load, exc) from None
         if not isinstance(model, GPT):
             raise ValueError(f"--load {args.load}: the file holds an MLP, not a GPT")
         return model
